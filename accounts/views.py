@@ -1,0 +1,57 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from . import services
+from .forms import IdentifierForm, LoginForm, SignUpForm
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+def _request_link(request, *, form_class, create: bool, template: str):
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.request_account_link(
+            identifier=form.cleaned_data["identifier"],
+            display_name=form.cleaned_data.get("display_name", ""),
+            base_url=request.build_absolute_uri("/").rstrip("/"),
+            create=create,
+        )
+        request.session["link_sent_to"] = form.cleaned_data["identifier"]
+        return redirect("accounts:link_sent")
+    return render(request, template, {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("home")
+    return _request_link(request, form_class=SignUpForm, create=True, template="accounts/signup.html")
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset(request):
+    return _request_link(
+        request, form_class=IdentifierForm, create=False, template="accounts/password_reset.html"
+    )
+
+
+def link_sent(request):
+    return render(request, "accounts/link_sent.html", {"sent_to": request.session.get("link_sent_to")})
+
+
+class SetPasswordView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/set_password.html"
+    success_url = reverse_lazy("accounts:login")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, _("Your password is set. Log in with it now."))
+        return response

@@ -1,0 +1,82 @@
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from accounts.identifiers import normalize_identifier
+
+from .models import MONEY, Merchant
+
+ORDER_COLUMNS = (
+    "order_number",
+    "consumer",
+    "consumer_name",
+    "merchant_code",
+    "item_title",
+    "goods_amount",
+    "postage",
+    "refunded_amount",
+    "paid_at",
+    "ship_by",
+    "shipped_at",
+    "delivered_at",
+    "completed_at",
+)
+
+
+class OrderRowForm(forms.Form):
+    """One row of the marketplace's order export, validated before anything is written."""
+
+    order_number = forms.RegexField(regex=r"^[A-Za-z0-9-]{4,40}$", label=_("order number"))
+    consumer = forms.CharField(max_length=254, label=_("consumer"))
+    consumer_name = forms.CharField(max_length=60, required=False, label=_("consumer name"))
+    merchant_code = forms.CharField(max_length=40, label=_("store code"))
+    item_title = forms.CharField(max_length=200, label=_("item"))
+    goods_amount = forms.DecimalField(min_value=Decimal("0.01"), label=_("paid for goods"), **MONEY)
+    postage = forms.DecimalField(min_value=0, required=False, label=_("postage"), **MONEY)
+    refunded_amount = forms.DecimalField(
+        min_value=0, required=False, label=_("already refunded"), **MONEY
+    )
+    paid_at = forms.DateTimeField(label=_("paid at"))
+    ship_by = forms.DateTimeField(required=False, label=_("promised ship-by"))
+    shipped_at = forms.DateTimeField(required=False, label=_("shipped at"))
+    delivered_at = forms.DateTimeField(required=False, label=_("delivered at"))
+    completed_at = forms.DateTimeField(required=False, label=_("completed at"))
+
+    def clean_consumer(self):
+        return normalize_identifier(self.cleaned_data["consumer"])
+
+    def clean_merchant_code(self):
+        code = self.cleaned_data["merchant_code"].strip()
+        merchant = Merchant.objects.filter(code=code).first()
+        if merchant is None:
+            raise ValidationError(_("No store with code “%(code)s”."), params={"code": code})
+        return merchant
+
+    def clean(self):
+        data = super().clean()
+        for name in ("postage", "refunded_amount"):
+            if data.get(name) is None:
+                data[name] = Decimal("0.00")
+        goods = data.get("goods_amount")
+        if goods is not None and data["refunded_amount"] > goods:
+            self.add_error("refunded_amount", _("Refunds cannot exceed what was paid for the goods."))
+        paid = data.get("paid_at")
+        shipped, delivered, completed = (
+            data.get("shipped_at"),
+            data.get("delivered_at"),
+            data.get("completed_at"),
+        )
+        if paid:
+            if shipped and shipped < paid:
+                self.add_error("shipped_at", _("Shipped before it was paid."))
+            if data.get("ship_by") and data["ship_by"] < paid:
+                self.add_error("ship_by", _("Promised ship-by is before payment."))
+            if completed and completed < paid:
+                self.add_error("completed_at", _("Completed before it was paid."))
+        if delivered and not shipped:
+            self.add_error("delivered_at", _("Delivered but never shipped."))
+        elif delivered and shipped and delivered < shipped:
+            self.add_error("delivered_at", _("Delivered before it was shipped."))
+        return data

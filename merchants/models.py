@@ -1,0 +1,219 @@
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+# Without a promise on the order, a merchant must ship within 48 hours of payment.
+DEFAULT_SHIPPING_WINDOW = timedelta(hours=48)
+
+
+class Category(models.Model):
+    class DepositGroup(models.TextChoices):
+        GENERAL = "general", _("General merchandise")
+        BOOKS_AV = "books_av", _("Books and audio-video")
+        SERVICES = "services", _("Services, e-tickets, games, top-up and travel")
+        MEDICAL = "medical", _("OTC drugs, medical devices and health services")
+        CARS = "cars", _("New and used cars")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name (Chinese)"), max_length=60)
+    name_en = models.CharField(_("name (English)"), max_length=60)
+    deposit_group = models.CharField(
+        _("deposit group"), max_length=20, choices=DepositGroup.choices, default=DepositGroup.GENERAL
+    )
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.name_en if (get_language() or "").startswith("en") else self.name
+
+
+class Merchant(models.Model):
+    class StoreType(models.TextChoices):
+        FLAGSHIP = "flagship", _("Flagship store")
+        SPECIALTY = "specialty", _("Specialty store")
+        FRANCHISE = "franchise", _("Franchise store")
+
+    class TrademarkType(models.TextChoices):
+        REGISTERED = "R", _("All brands registered (R)")
+        APPLIED = "TM", _("A brand only applied for (TM)")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        RESTRICTED = "restricted", _("Restricted")
+        CLOSING = "closing", _("Closing")
+        CLOSED = "closed", _("Closed")
+        REMOVED = "removed", _("Removed")
+
+    code = models.SlugField(
+        _("store code"), max_length=40, unique=True, help_text=_("The marketplace's store id.")
+    )
+    name = models.CharField(_("store name"), max_length=100)
+    company = models.CharField(_("company"), max_length=150)
+    store_type = models.CharField(_("store type"), max_length=20, choices=StoreType.choices)
+    mall_flagship = models.BooleanField(
+        _("mall-type flagship store"),
+        default=False,
+        help_text=_("A flagship store selling several brands (卖场型旗舰店)."),
+    )
+    trademark_type = models.CharField(
+        _("trademark type"), max_length=2, choices=TrademarkType.choices
+    )
+    categories = models.ManyToManyField(Category, verbose_name=_("categories"), blank=True)
+    annual_sales = models.DecimalField(_("annual sales"), default=Decimal("0.00"), **MONEY)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE, db_index=True
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("merchant")
+        verbose_name_plural = _("merchants")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(annual_sales__gte=0), name="merchant_annual_sales_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(mall_flagship=False) | Q(store_type="flagship"),
+                name="merchant_mall_flagship_is_flagship",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class MerchantMember(models.Model):
+    """A login that works for one store; the owner manages the store's staff."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        STAFF = "staff", _("Staff")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="merchant_membership",
+        verbose_name=_("user"),
+    )
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, related_name="members", verbose_name=_("merchant")
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.STAFF)
+    added_at = models.DateTimeField(_("added at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("merchant member")
+        verbose_name_plural = _("merchant members")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant"], condition=Q(role="owner"), name="merchant_single_owner"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} @ {self.merchant} ({self.get_role_display()})"
+
+
+class Order(models.Model):
+    """An order as the marketplace's order system reports it; imported, never edited here."""
+
+    order_number = models.CharField(_("order number"), max_length=40, unique=True)
+    consumer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("consumer"),
+    )
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.PROTECT, related_name="orders", verbose_name=_("merchant")
+    )
+    item_title = models.CharField(_("item"), max_length=200)
+    goods_amount = models.DecimalField(
+        _("paid for goods"), help_text=_("What the consumer paid, excluding postage."), **MONEY
+    )
+    postage = models.DecimalField(_("postage"), default=Decimal("0.00"), **MONEY)
+    refunded_amount = models.DecimalField(
+        _("already refunded"), default=Decimal("0.00"), **MONEY
+    )
+    paid_at = models.DateTimeField(_("paid at"))
+    ship_by = models.DateTimeField(
+        _("promised ship-by"), null=True, blank=True, help_text=_("Empty: 48 hours after payment.")
+    )
+    shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-paid_at", "-id"]
+        indexes = [
+            models.Index(fields=["consumer", "-paid_at"], name="order_consumer_paid"),
+            models.Index(fields=["merchant", "-paid_at"], name="order_merchant_paid"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(goods_amount__gt=0), name="order_goods_positive"),
+            models.CheckConstraint(condition=Q(postage__gte=0), name="order_postage_not_negative"),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__gte=0) & Q(refunded_amount__lte=F("goods_amount")),
+                name="order_refunds_within_goods",
+            ),
+            models.CheckConstraint(
+                condition=Q(shipped_at__isnull=True) | Q(shipped_at__gte=F("paid_at")),
+                name="order_shipped_after_paid",
+            ),
+            models.CheckConstraint(
+                condition=Q(delivered_at__isnull=True)
+                | (Q(shipped_at__isnull=False) & Q(delivered_at__gte=F("shipped_at"))),
+                name="order_delivered_after_shipped",
+            ),
+            models.CheckConstraint(
+                condition=Q(completed_at__isnull=True) | Q(completed_at__gte=F("paid_at")),
+                name="order_completed_after_paid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.order_number
+
+    @property
+    def ship_deadline(self):
+        return self.ship_by or self.paid_at + DEFAULT_SHIPPING_WINDOW
+
+    @property
+    def total_paid(self) -> Decimal:
+        return self.goods_amount + self.postage
+
+    class Condition(models.TextChoices):
+        AWAITING_SHIPMENT = "awaiting_shipment", _("Awaiting shipment")
+        SHIPPED = "shipped", _("Shipped")
+        DELIVERED = "delivered", _("Delivered")
+        COMPLETED = "completed", _("Completed")
+
+    @property
+    def condition(self) -> str:
+        if self.completed_at:
+            return self.Condition.COMPLETED
+        if self.delivered_at:
+            return self.Condition.DELIVERED
+        if self.shipped_at:
+            return self.Condition.SHIPPED
+        return self.Condition.AWAITING_SHIPMENT
+
+    def get_condition_display(self) -> str:
+        return self.Condition(self.condition).label
