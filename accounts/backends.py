@@ -1,3 +1,5 @@
+from contextlib import suppress
+
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
 
@@ -10,8 +12,7 @@ class IdentifierBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None:
             return None
-        try:
+        # Staff accounts may have plain usernames, which stay as typed.
+        with suppress(ValidationError):
             username = normalize_identifier(username)
-        except ValidationError:
-            pass  # staff accounts may have plain usernames
         return super().authenticate(request, username=username, password=password, **kwargs)

@@ -17,7 +17,9 @@ def normalize_identifier(raw: str) -> str:
         try:
             validate_email(value)
         except ValidationError:
-            raise ValidationError(_("Enter a valid e-mail address."), code="invalid_email") from None
+            raise ValidationError(
+                _("Enter a valid e-mail address."), code="invalid_email"
+            ) from None
         return value
     digits = re.sub(r"[\s-]", "", value)
     if digits.startswith("+86"):

@@ -66,7 +66,9 @@ def send_password_link(*, user, base_url: str) -> None:
 
 
 @transaction.atomic
-def request_account_link(*, identifier: str, display_name: str, base_url: str, create: bool) -> None:
+def request_account_link(
+    *, identifier: str, display_name: str, base_url: str, create: bool
+) -> None:
     """Sign-up and password reset share one path so that neither reveals who has an account."""
     User = get_user_model()
     username = normalize_identifier(identifier)

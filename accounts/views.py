@@ -33,7 +33,9 @@ def _request_link(request, *, form_class, create: bool, template: str):
 def signup(request):
     if request.user.is_authenticated:
         return redirect("home")
-    return _request_link(request, form_class=SignUpForm, create=True, template="accounts/signup.html")
+    return _request_link(
+        request, form_class=SignUpForm, create=True, template="accounts/signup.html"
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -44,7 +46,9 @@ def password_reset(request):
 
 
 def link_sent(request):
-    return render(request, "accounts/link_sent.html", {"sent_to": request.session.get("link_sent_to")})
+    return render(
+        request, "accounts/link_sent.html", {"sent_to": request.session.get("link_sent_to")}
+    )
 
 
 class SetPasswordView(auth_views.PasswordResetConfirmView):

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_fsm",
     "django_fsm_log",
+    "deposit_claims",
     "accounts",
     "merchants",
     "deposits",

@@ -61,7 +61,9 @@ class OrderRowForm(forms.Form):
                 data[name] = Decimal("0.00")
         goods = data.get("goods_amount")
         if goods is not None and data["refunded_amount"] > goods:
-            self.add_error("refunded_amount", _("Refunds cannot exceed what was paid for the goods."))
+            self.add_error(
+                "refunded_amount", _("Refunds cannot exceed what was paid for the goods.")
+            )
         paid = data.get("paid_at")
         shipped, delivered, completed = (
             data.get("shipped_at"),

@@ -25,7 +25,10 @@ class Category(models.Model):
     name = models.CharField(_("name (Chinese)"), max_length=60)
     name_en = models.CharField(_("name (English)"), max_length=60)
     deposit_group = models.CharField(
-        _("deposit group"), max_length=20, choices=DepositGroup.choices, default=DepositGroup.GENERAL
+        _("deposit group"),
+        max_length=20,
+        choices=DepositGroup.choices,
+        default=DepositGroup.GENERAL,
     )
 
     class Meta:
@@ -147,9 +150,7 @@ class Order(models.Model):
         _("paid for goods"), help_text=_("What the consumer paid, excluding postage."), **MONEY
     )
     postage = models.DecimalField(_("postage"), default=Decimal("0.00"), **MONEY)
-    refunded_amount = models.DecimalField(
-        _("already refunded"), default=Decimal("0.00"), **MONEY
-    )
+    refunded_amount = models.DecimalField(_("already refunded"), default=Decimal("0.00"), **MONEY)
     paid_at = models.DateTimeField(_("paid at"))
     ship_by = models.DateTimeField(
         _("promised ship-by"), null=True, blank=True, help_text=_("Empty: 48 hours after payment.")

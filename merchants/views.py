@@ -10,7 +10,9 @@ PAGE_SIZE = 25
 @merchant_member_required
 def seller_orders(request):
     merchant = request.membership.merchant
-    page = Paginator(selectors.orders_of_merchant(merchant), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.orders_of_merchant(merchant), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(request, "merchants/orders.html", {"merchant": merchant, "page": page})
 
 

@@ -1,7 +1,12 @@
 import pytest
+from django.apps import apps as global_apps
 from django.db import connection
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.operations import RunPython
 
 from accounts import sms
+
+PROJECT_APPS = {"accounts", "merchants", "deposits", "disputes"}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -10,10 +15,36 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.django_db(transaction=True))
 
 
+def restore_reference_data():
+    """Re-run the project's data migrations (roles, categories, policies, rules).
+
+    A transactional test ends by flushing every table, which also empties the rows the
+    data migrations wrote; every data migration is idempotent, so running them again
+    brings those rows back.
+    """
+    loader = MigrationLoader(connection)
+    seen = set()
+    plan = [key for leaf in loader.graph.leaf_nodes() for key in loader.graph.forwards_plan(leaf)]
+    for key in plan:
+        if key in seen or key[0] not in PROJECT_APPS:
+            continue
+        seen.add(key)
+        for operation in loader.graph.nodes[key].operations:
+            if isinstance(operation, RunPython):
+                operation.code(global_apps, None)
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    restore_reference_data()
+
+
 @pytest.fixture(autouse=True)
-def _skip_postgres_only_on_other_databases(request):
-    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://... (CI does)")
+def _postgres_only(request):
+    if request.node.get_closest_marker("postgres"):
+        if connection.vendor != "postgresql":
+            pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://... (CI does)")
+        request.getfixturevalue("reference_data")
 
 
 @pytest.fixture(autouse=True)

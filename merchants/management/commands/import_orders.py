@@ -4,7 +4,9 @@ from merchants.services import OrderImportError, import_orders
 
 
 class Command(BaseCommand):
-    help = "Import the marketplace's order export (CSV, UTF-8). Nothing is imported if any row is bad."
+    help = (
+        "Import the marketplace's order export (CSV, UTF-8). Nothing is imported if any row is bad."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="CSV file with a header row; see README for the columns.")

@@ -1,0 +1,46 @@
+# Two commands: `make run` serves the demo, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+PORT ?= 8000
+DEADLINE_LOOP_SECONDS ?= 60
+
+.PHONY: run test messages lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime-installed
+
+run: export DJANGO_DEBUG = true
+run: $(VENV)/.runtime-installed
+	$(MANAGE) migrate --noinput
+	$(MANAGE) collectstatic --noinput -v 0
+	@if command -v msgfmt >/dev/null 2>&1; then $(MANAGE) compilemessages --ignore '$(VENV)' >/dev/null; fi
+	$(MANAGE) seed_demo
+	$(MANAGE) process_deadlines
+	@echo "Serving http://127.0.0.1:$(PORT) (deadlines processed every $(DEADLINE_LOOP_SECONDS) s); Ctrl+C stops both."
+	@$(MANAGE) process_deadlines --loop $(DEADLINE_LOOP_SECONDS) & loop=$$!; \
+	  trap 'kill $$loop 2>/dev/null; wait $$loop 2>/dev/null' EXIT INT TERM; \
+	  $(MANAGE) runserver 127.0.0.1:$(PORT)
+
+test: $(VENV)/.dev-installed
+	$(BIN)/pytest
+
+messages: $(VENV)/.dev-installed
+	$(MANAGE) makemessages -l zh_Hans -l en --no-location --no-obsolete --ignore '$(VENV)' --ignore 'tests'
+	$(MANAGE) compilemessages --ignore '$(VENV)'
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

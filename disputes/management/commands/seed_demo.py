@@ -1,0 +1,34 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.demo import DEMO_PASSWORD
+from merchants import demo as merchant_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo data (idempotent: a second run changes nothing) and print the logins."
+
+    def handle(self, *args, **options):
+        now = timezone.now()
+        with transaction.atomic():
+            consumers = merchant_demo.seed_people()
+            merchants = merchant_demo.seed_stores()
+            merchant_demo.seed_orders(merchants=merchants, consumers=consumers, now=now)
+        self.stdout.write(self.style.SUCCESS("Demo data is loaded."))
+        self.stdout.write(LOGINS.format(password=DEMO_PASSWORD))
+
+
+LOGINS = """
+Demo logins (password for all: {password}) at http://127.0.0.1:8000/accounts/login/
+  Consumer          consumer@demo.test · 13800138000 · chen.jing@demo.test
+  Unclaimed         zhao.min@demo.test (no password yet: claim it at /accounts/signup/)
+  Merchant owner    digital.owner@demo.test · fashion.owner@demo.test
+                    medical.owner@demo.test · books.owner@demo.test
+  Merchant staff    digital.staff@demo.test · fashion.staff@demo.test
+                    medical.staff@demo.test · books.staff@demo.test
+  Reviewer          reviewer@demo.test
+  Senior reviewers  senior1@demo.test · senior2@demo.test
+  Finance           finance@demo.test
+  Operator (admin)  admin@demo.test
+"""

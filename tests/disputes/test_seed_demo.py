@@ -1,0 +1,63 @@
+import io
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.test import Client
+
+from accounts.demo import DEMO_PASSWORD
+from merchants.models import Merchant
+
+pytestmark = pytest.mark.django_db
+
+
+def _snapshot():
+    """Every row of every project model, as plain values."""
+    snapshot = {}
+    for model in apps.get_models():
+        if model._meta.app_label in {"accounts", "merchants", "deposits", "disputes"}:
+            snapshot[model._meta.label] = sorted(
+                tuple(sorted((k, str(v)) for k, v in row.items() if k != "last_login"))
+                for row in model.objects.values()
+            )
+    return snapshot
+
+
+def test_seed_demo_twice_leaves_the_same_data():
+    call_command("seed_demo", stdout=io.StringIO())
+    first = _snapshot()
+    call_command("seed_demo", stdout=io.StringIO())
+    assert _snapshot() == first
+
+
+def test_seed_demo_has_every_store_type_with_an_owner_and_staff():
+    call_command("seed_demo", stdout=io.StringIO())
+    assert set(Merchant.objects.values_list("store_type", flat=True)) == {
+        "flagship",
+        "specialty",
+        "franchise",
+    }
+    for merchant in Merchant.objects.all():
+        assert set(merchant.members.values_list("role", flat=True)) == {"owner", "staff"}
+
+
+def test_seed_demo_prints_logins_that_work():
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    printed = out.getvalue()
+    expected_home = {
+        "consumer@demo.test": "/orders/",
+        "13800138000": "/orders/",
+        "digital.owner@demo.test": "/seller/",
+        "fashion.staff@demo.test": "/seller/",
+        "reviewer@demo.test": "/admin/",
+        "senior2@demo.test": "/admin/",
+        "finance@demo.test": "/admin/",
+        "admin@demo.test": "/admin/",
+    }
+    for username, home in expected_home.items():
+        assert username in printed
+        client = Client()
+        assert client.login(username=username, password=DEMO_PASSWORD), username
+        assert client.get("/").url == home
+        assert client.get(home).status_code == 200, username

@@ -1,0 +1,75 @@
+"""Browser tests: Playwright driving Debian's chromium, never a downloaded browser."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM):
+        if os.environ.get("E2E_REQUIRED"):
+            pytest.fail(f"E2E_REQUIRED is set but {CHROMIUM} is missing (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium fonts-wqy-microhei")
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the
+    # test body are still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_page(browser, reference_data, live_server):
+    """A new page at a viewport and language; `shot(name)` saves a screenshot to look at."""
+    contexts = []
+
+    def open_(language="zh-hans", viewport=DESKTOP):
+        context = browser.new_context(
+            viewport=viewport, locale="zh-CN" if language == "zh-hans" else "en-US"
+        )
+        context.add_cookies(
+            [{"name": "django_language", "value": language, "url": live_server.url}]
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.base = live_server.url
+
+        def shot(name):
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            width = "phone" if viewport == PHONE else "desktop"
+            page.screenshot(path=SCREENSHOTS / f"{name}-{language}-{width}.png", full_page=True)
+
+        page.shot = shot
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def log_in(page, username, password):
+    page.goto(page.base + "/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("form button[type=submit].btn-primary")
+    page.wait_for_load_state()
