@@ -1,0 +1,414 @@
+import json
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import connections
+from django.forms import formset_factory
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .forms import AdjustmentForm, MarkFailedForm, MarkSentForm, PayInForm
+from .models import DepositAccount, DepositPolicy, DepositTier, Disbursement, LedgerEntry
+
+FORM_TEMPLATE = "deposits/admin/form_page.html"
+# Below this many rows an exact count is cheap; above it the planner's estimate is used.
+EXACT_COUNT_LIMIT = 10_000
+
+
+class EstimatedCountPaginator(Paginator):
+    """Counts small results exactly and estimates large ones from the PostgreSQL planner.
+
+    COUNT(*) over millions of ledger rows would make every changelist page slow.
+    """
+
+    @cached_property
+    def count(self):
+        queryset = self.object_list
+        connection = connections[queryset.db]
+        if connection.vendor == "postgresql":
+            sql, params = queryset.query.sql_with_params()
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+                plan = cursor.fetchone()[0]
+            if isinstance(plan, str):
+                plan = json.loads(plan)
+            estimate = int(plan[0]["Plan"]["Plan Rows"])
+            if estimate > EXACT_COUNT_LIMIT:
+                return estimate
+        return super().count
+
+
+# --- policy -----------------------------------------------------------------------------
+
+
+class DepositTierInline(admin.TabularInline):
+    model = DepositTier
+    extra = 0
+
+    # A policy that has taken effect is history; a change is a new policy.
+    def has_add_permission(self, request, obj=None):
+        return not (obj and obj.has_taken_effect) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not (obj and obj.has_taken_effect) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not (obj and obj.has_taken_effect) and super().has_delete_permission(request, obj)
+
+
+@admin.register(DepositPolicy)
+class DepositPolicyAdmin(admin.ModelAdmin):
+    list_display = ("name", "effective_from", "applied_at", "created_at")
+    readonly_fields = ("applied_at",)
+    inlines = [DepositTierInline]
+
+    def has_change_permission(self, request, obj=None):
+        return not (obj and obj.has_taken_effect) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not (obj and obj.has_taken_effect) and super().has_delete_permission(request, obj)
+
+
+# --- accounts ---------------------------------------------------------------------------
+
+
+class TopUpFilter(admin.SimpleListFilter):
+    title = _("top-up")
+    parameter_name = "top_up"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("Notice open")), ("restricted", _("Restricted for a lapsed top-up"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(top_up_due_by__isnull=False)
+        if self.value() == "restricted":
+            return queryset.filter(restricted_for_top_up_at__isnull=False)
+        return queryset
+
+
+@admin.register(DepositAccount)
+class DepositAccountAdmin(admin.ModelAdmin):
+    list_display = (
+        "merchant",
+        "balance",
+        "held",
+        "available_display",
+        "arrears",
+        "top_up_amount_due",
+        "top_up_due_by",
+        "merchant_status",
+    )
+    list_filter = (TopUpFilter, "merchant__status", "merchant__store_type")
+    search_fields = ("merchant__name", "merchant__code", "merchant__company")
+    list_select_related = ("merchant",)
+    show_full_result_count = False
+    fields = (
+        "merchant",
+        "balance",
+        "held",
+        "available_display",
+        "arrears",
+        "top_up_amount_due",
+        "top_up_due_by",
+        "restricted_for_top_up_at",
+        "closing_requested_at",
+        "opened_at",
+    )
+    readonly_fields = fields
+    change_form_template = "deposits/admin/account_change_form.html"
+
+    @admin.display(description=_("available"))
+    def available_display(self, account):
+        return account.available
+
+    @admin.display(description=_("store status"), ordering="merchant__status")
+    def merchant_status(self, account):
+        return account.merchant.get_status_display()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_record_pay_in": request.user.has_perm("deposits.record_pay_in"),
+            "can_adjust_ledger": request.user.has_perm("deposits.adjust_ledger"),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    # Amounts change only through the services, never through a form.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:account_id>/pay-in/",
+                self.admin_site.admin_view(self.pay_in_view),
+                name="deposits_depositaccount_pay_in",
+            ),
+            path(
+                "<int:account_id>/adjust/",
+                self.admin_site.admin_view(self.adjust_view),
+                name="deposits_depositaccount_adjust",
+            ),
+            *super().get_urls(),
+        ]
+
+    def pay_in_view(self, request, account_id):
+        def record(account, data):
+            services.record_pay_in(
+                account=account,
+                amount=data["amount"],
+                kind=data["kind"],
+                reference=data["reference"],
+                memo=data["memo"],
+                idempotency_key=data["idempotency_key"],
+                actor=request.user,
+            )
+
+        return self._service_form_view(
+            request,
+            account_id,
+            permission="deposits.record_pay_in",
+            form_class=PayInForm,
+            title=gettext("Record a pay-in or top-up"),
+            call=record,
+        )
+
+    def adjust_view(self, request, account_id):
+        def post(account, data):
+            services.adjust(
+                account=account,
+                balance_delta=data["balance_delta"],
+                arrears_delta=data["arrears_delta"],
+                memo=data["memo"],
+                reference=data["reference"],
+                idempotency_key=data["idempotency_key"],
+                actor=request.user,
+            )
+
+        return self._service_form_view(
+            request,
+            account_id,
+            permission="deposits.adjust_ledger",
+            form_class=AdjustmentForm,
+            title=gettext("Post an adjustment"),
+            call=post,
+        )
+
+    def _service_form_view(self, request, account_id, *, permission, form_class, title, call):
+        if not request.user.has_perm(permission):
+            raise PermissionDenied
+        account = get_object_or_404(
+            DepositAccount.objects.select_related("merchant"), pk=account_id
+        )
+        form = form_class(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                call(account, form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(request, gettext("Saved to the ledger."), messages.SUCCESS)
+                return HttpResponseRedirect(
+                    reverse("admin:deposits_depositaccount_change", args=[account.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": title,
+            "subtitle": str(account.merchant),
+            "account": account,
+            "form": form,
+        }
+        return TemplateResponse(request, FORM_TEMPLATE, context)
+
+
+# --- ledger -----------------------------------------------------------------------------
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "created_at",
+        "account",
+        "kind",
+        "reference",
+        "balance_delta",
+        "held_delta",
+        "arrears_delta",
+        "balance_after",
+        "held_after",
+        "arrears_after",
+        "actor",
+    )
+    list_filter = ("kind",)
+    search_fields = ("=reference", "=idempotency_key", "account__merchant__code")
+    list_select_related = ("account__merchant", "actor")
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # The account page links here with ?account=<id>.
+        return lookup == "account" or super().lookup_allowed(lookup, value, request)
+
+    # Append-only, for everyone: a mistake is corrected by an adjustment, never an edit.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- disbursements ----------------------------------------------------------------------
+
+MarkSentFormSet = formset_factory(MarkSentForm, extra=0)
+
+
+@admin.register(Disbursement)
+class DisbursementAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "created_at",
+        "payee",
+        "payee_kind",
+        "amount",
+        "method",
+        "payee_account",
+        "status",
+        "attempts",
+        "reference",
+        "external_reference",
+    )
+    list_filter = ("status", "payee_kind", "method")
+    search_fields = ("=reference", "=external_reference", "payee__username")
+    list_select_related = ("payee",)
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    actions = ["mark_sent", "mark_failed", "retry"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_send_disbursement_permission(self, request):
+        return request.user.has_perm("deposits.send_disbursement")
+
+    def _action_page(self, request, queryset, *, title, form, action):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": title,
+            "form": form,
+            "action": action,
+            "selected": [item.pk for item in queryset],
+            "disbursements": list(queryset),
+        }
+        return TemplateResponse(request, FORM_TEMPLATE, context)
+
+    def _report(self, request, done, errors):
+        if done:
+            self.message_user(
+                request,
+                gettext("%(count)d disbursements updated.") % {"count": done},
+                messages.SUCCESS,
+            )
+        for disbursement, error in errors:
+            self.message_user(
+                request, f"{disbursement.pk}: {' '.join(error.messages)}", messages.ERROR
+            )
+
+    @admin.action(
+        description=_("Mark sent (with the payment reference)"), permissions=["send_disbursement"]
+    )
+    def mark_sent(self, request, queryset):
+        pending = queryset.filter(status=Disbursement.Status.PENDING).select_related("payee")
+        if "apply" in request.POST:
+            formset = MarkSentFormSet(request.POST)
+            if formset.is_valid():
+                chosen = {d.pk: d for d in pending}
+                done, errors = 0, []
+                for data in formset.cleaned_data:
+                    disbursement = chosen.get(data["disbursement_id"])
+                    if disbursement is None:
+                        continue
+                    try:
+                        services.mark_disbursement_sent(
+                            disbursement=disbursement,
+                            external_reference=data["external_reference"],
+                            actor=request.user,
+                        )
+                        done += 1
+                    except ValidationError as error:
+                        errors.append((disbursement, error))
+                self._report(request, done, errors)
+                return None
+        else:
+            formset = MarkSentFormSet(initial=[{"disbursement_id": d.pk} for d in pending])
+        for form, disbursement in zip(formset.forms, pending, strict=False):
+            form.disbursement = disbursement
+        return self._action_page(
+            request,
+            pending,
+            title=gettext("Mark disbursements sent"),
+            form=formset,
+            action="mark_sent",
+        )
+
+    @admin.action(description=_("Mark failed"), permissions=["send_disbursement"])
+    def mark_failed(self, request, queryset):
+        pending = queryset.filter(status=Disbursement.Status.PENDING).select_related("payee")
+        form = MarkFailedForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            done, errors = 0, []
+            for disbursement in pending:
+                try:
+                    services.mark_disbursement_failed(
+                        disbursement=disbursement,
+                        reason=form.cleaned_data["reason"],
+                        actor=request.user,
+                    )
+                    done += 1
+                except ValidationError as error:
+                    errors.append((disbursement, error))
+            self._report(request, done, errors)
+            return None
+        return self._action_page(
+            request,
+            pending,
+            title=gettext("Mark disbursements failed"),
+            form=form,
+            action="mark_failed",
+        )
+
+    @admin.action(description=_("Retry failed disbursements"), permissions=["send_disbursement"])
+    def retry(self, request, queryset):
+        done, errors = 0, []
+        for disbursement in queryset.filter(status=Disbursement.Status.FAILED):
+            try:
+                services.retry_disbursement(disbursement=disbursement, actor=request.user)
+                done += 1
+            except ValidationError as error:
+                errors.append((disbursement, error))
+        self._report(request, done, errors)

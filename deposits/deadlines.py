@@ -1,0 +1,81 @@
+"""Deposit deadlines that act by themselves: lapsed top-ups and policies taking effect."""
+
+from datetime import datetime
+
+from django.db import connection, transaction
+
+from merchants.models import Merchant
+
+from . import services
+from .models import DepositAccount, DepositPolicy
+from .policy import required_under
+
+
+def _locked(queryset):
+    """Lock the rows, skipping those another worker holds, where the database can."""
+    if connection.features.has_select_for_update_skip_locked:
+        return queryset.select_for_update(skip_locked=True)
+    return queryset.select_for_update()
+
+
+def _apply_policies(now: datetime) -> int:
+    """Recompute requirements under the newest policy that took effect; notify short stores.
+
+    Older policies that took effect unapplied are superseded and marked applied with it.
+    A crash midway is safe: each store's notice is keyed by the policy.
+    """
+    notices = 0
+    with transaction.atomic():
+        due = list(
+            _locked(
+                DepositPolicy.objects.filter(effective_from__lte=now, applied_at__isnull=True)
+            ).order_by("-effective_from")
+        )
+        if not due:
+            return 0
+        newest = DepositPolicy.objects.prefetch_related("tiers").get(pk=due[0].pk)
+        previous = (
+            DepositPolicy.objects.filter(effective_from__lt=newest.effective_from)
+            .exclude(pk__in=[policy.pk for policy in due])
+            .prefetch_related("tiers")
+            .order_by("-effective_from")
+            .first()
+        )
+        merchants = Merchant.objects.filter(
+            status__in=[Merchant.Status.ACTIVE, Merchant.Status.RESTRICTED]
+        ).prefetch_related("categories")
+        for merchant in merchants.iterator(chunk_size=500):
+            if required_under(newest, merchant) == required_under(previous, merchant):
+                continue
+            account = services.get_or_open_account(merchant=merchant)
+            if services.request_top_up(
+                account=account, now=now, idempotency_key=f"policy-{newest.pk}"
+            ):
+                notices += 1
+        DepositPolicy.objects.filter(pk__in=[policy.pk for policy in due]).update(applied_at=now)
+    return notices
+
+
+def _restrict_lapsed(now: datetime) -> int:
+    restricted = 0
+    lapsed_ids = list(
+        DepositAccount.objects.filter(
+            top_up_due_by__lte=now,
+            restricted_for_top_up_at__isnull=True,
+            merchant__status=Merchant.Status.ACTIVE,
+        ).values_list("pk", flat=True)
+    )
+    for account_id in lapsed_ids:
+        with transaction.atomic():
+            account = _locked(DepositAccount.objects.filter(pk=account_id)).first()
+            if account is not None and services.restrict_lapsed_top_up(account=account, now=now):
+                restricted += 1
+    return restricted
+
+
+def process_due_top_ups(now: datetime) -> int:
+    """Apply policies that took effect and restrict stores past their top-up deadline.
+
+    Returns how many stores were acted on (notices sent plus restrictions). Idempotent.
+    """
+    return _apply_policies(now) + _restrict_lapsed(now)

@@ -1,0 +1,103 @@
+"""Reads of deposits shared by services, views, the admin and the statement."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from merchants.models import Merchant
+
+from .models import ZERO, DepositAccount, LedgerEntry
+from .policy import required_deposit
+
+RECENT_ENTRIES = 10
+
+
+def held_for(*, account: DepositAccount, reference: str) -> Decimal:
+    """What is still held on the account for one reference (e.g. one complaint).
+
+    Summed in Python: a reference has a handful of entries, and SQLite would add the
+    decimals as floats.
+    """
+    deltas = LedgerEntry.objects.filter(account=account, reference=reference).values_list(
+        "held_delta", flat=True
+    )
+    return sum(deltas, ZERO)
+
+
+def account_of(merchant: Merchant) -> DepositAccount:
+    """The store's account, or an unsaved empty one for a store that never paid in."""
+    account = DepositAccount.objects.filter(merchant=merchant).first() or DepositAccount()
+    account.merchant = merchant
+    return account
+
+
+def shortfall(account: DepositAccount, required: Decimal) -> Decimal:
+    """What the store must pay so that, arrears settled, the balance covers the requirement."""
+    return max(required - account.balance + account.arrears, ZERO)
+
+
+@dataclass(frozen=True)
+class DepositOverview:
+    account: DepositAccount
+    required: Decimal
+
+    @property
+    def balance(self) -> Decimal:
+        return self.account.balance
+
+    @property
+    def held(self) -> Decimal:
+        return self.account.held
+
+    @property
+    def available(self) -> Decimal:
+        return self.account.available
+
+    @property
+    def arrears(self) -> Decimal:
+        return self.account.arrears
+
+    @property
+    def shortfall(self) -> Decimal:
+        return shortfall(self.account, self.required)
+
+    @property
+    def top_up_amount_due(self) -> Decimal:
+        return self.account.top_up_amount_due
+
+    @property
+    def top_up_due_by(self) -> datetime | None:
+        return self.account.top_up_due_by
+
+    @property
+    def top_up_overdue(self) -> bool:
+        return self.top_up_due_by is not None and self.top_up_due_by <= timezone.now()
+
+    @property
+    def is_restricted(self) -> bool:
+        return self.account.merchant.status == Merchant.Status.RESTRICTED
+
+    @property
+    def cover_percent(self) -> int:
+        """Available against required, 0–100, for the dashboard's bar."""
+        if self.required <= 0:
+            return 100
+        return int(min(self.available / self.required, 1) * 100)
+
+
+def account_overview(merchant: Merchant) -> DepositOverview:
+    return DepositOverview(account=account_of(merchant), required=required_deposit(merchant))
+
+
+def statement_rows(account: DepositAccount) -> QuerySet[LedgerEntry]:
+    """Every entry of the account, oldest first, as the statement lists them."""
+    return LedgerEntry.objects.filter(account=account).order_by("created_at", "id")
+
+
+def recent_entries(account: DepositAccount, limit: int = RECENT_ENTRIES) -> list[LedgerEntry]:
+    if account.pk is None:
+        return []
+    return list(LedgerEntry.objects.filter(account=account).order_by("-created_at", "-id")[:limit])

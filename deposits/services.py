@@ -1,0 +1,847 @@
+"""Every write to deposit accounts, ledger entries and disbursements.
+
+Each function is one transaction that locks the account row first, so two requests for
+the same deposit run one after the other. Functions that post entries take an
+idempotency key: a second call with the same key returns what the first one wrote and
+writes nothing; the same key with other arguments is refused. A call that finds nothing
+to do (a capped hold with nothing available, a release with nothing held) writes nothing,
+so its key stays free. The account passed in is refreshed in place with the new amounts.
+"""
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from merchants.models import Merchant, MerchantMember
+
+from .models import ZERO, DepositAccount, Disbursement, LedgerEntry
+from .policy import required_deposit
+from .selectors import held_for, shortfall
+
+TOP_UP_PERIOD = timedelta(days=15)
+EXIT_WAITING_PERIOD = timedelta(days=30)
+# The longest claim window after an order completes (counterfeit claims).
+EXIT_CLAIM_WINDOW = timedelta(days=90)
+MAX_KEY_LENGTH = 200
+# Stores read deadlines in China time, whatever zone the request that caused them ran in.
+CHINA_TIME = ZoneInfo("Asia/Shanghai")
+CENT = Decimal("0.01")
+# What a DecimalField(max_digits=14, decimal_places=2) can hold.
+MAX_AMOUNT = Decimal("999999999999.99")
+
+# Higher layers register checks that can keep a store from leaving (e.g. an open
+# complaint) in their AppConfig.ready(); each returns a reason, or None when it has none.
+EXIT_BLOCKERS: list[Callable[[Merchant], str | None]] = []
+
+Kind = LedgerEntry.Kind
+
+
+class IdempotencyConflict(ValidationError):
+    """The idempotency key was already used by a call with other arguments."""
+
+
+@dataclass(frozen=True)
+class LedgerResult:
+    entries: list[LedgerEntry]
+    disbursement: Disbursement | None = None
+
+
+@dataclass(frozen=True)
+class PayoutResult:
+    entries: list[LedgerEntry]
+    amount_paid: Decimal
+    capped_paid: Decimal
+    advanced: Decimal
+    disbursement: Disbursement = field(repr=False)
+
+
+# --- validation -------------------------------------------------------------------------
+
+
+def _money(value, *, label: str, signed: bool = False, zero: bool = False) -> Decimal:
+    """A yuan amount with at most two decimals, positive unless `signed`, non-zero unless `zero`."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise ValidationError(
+            _("%(label)s must be an amount in yuan."), code="invalid", params={"label": label}
+        )
+    amount = Decimal(value)
+    if not amount.is_finite() or abs(amount) > MAX_AMOUNT:
+        raise ValidationError(
+            _("%(label)s is out of range."), code="out_of_range", params={"label": label}
+        )
+    if amount != amount.quantize(CENT):
+        raise ValidationError(
+            _("%(label)s can have at most two decimals."), code="precision", params={"label": label}
+        )
+    if amount == 0 and not zero:
+        raise ValidationError(_("%(label)s cannot be zero."), code="zero", params={"label": label})
+    if amount < 0 and not signed:
+        raise ValidationError(
+            _("%(label)s must be more than zero."), code="negative", params={"label": label}
+        )
+    return amount.quantize(CENT)
+
+
+def _key(idempotency_key: str) -> str:
+    if not isinstance(idempotency_key, str) or not idempotency_key.strip():
+        raise ValidationError(_("An idempotency key is required."), code="key_required")
+    if len(idempotency_key) > MAX_KEY_LENGTH:
+        raise ValidationError(_("The idempotency key is too long."), code="key_too_long")
+    return idempotency_key
+
+
+def _required_text(value: str, *, label: str) -> str:
+    if not value or not value.strip():
+        raise ValidationError(_("%(label)s is required."), code="required", params={"label": label})
+    return value.strip()
+
+
+# --- ledger plumbing --------------------------------------------------------------------
+
+
+def _lock(account: DepositAccount) -> DepositAccount:
+    account.refresh_from_db(from_queryset=DepositAccount.objects.select_for_update())
+    account.merchant = Merchant.objects.get(pk=account.merchant_id)
+    return account
+
+
+def _digest(operation: str, account: DepositAccount, **arguments) -> str:
+    payload = json.dumps(
+        {
+            "operation": operation,
+            "account": account.pk,
+            **{k: str(v) for k, v in arguments.items()},
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _earlier_entries(key: str, digest: str) -> list[LedgerEntry] | None:
+    """What an earlier call with this key wrote, or None if there was none."""
+    entries = list(LedgerEntry.objects.filter(operation_key=key).order_by("id"))
+    if not entries:
+        return None
+    if entries[0].request_digest != digest:
+        raise IdempotencyConflict(
+            _("This idempotency key was already used for a different operation."), code="key_reused"
+        )
+    return entries
+
+
+class _Operation:
+    """The entries one service call posts; each moves the locked account's amounts."""
+
+    def __init__(self, account, *, key, digest, reference="", actor=None, memo=""):
+        self.account = account
+        self.key = key
+        self.digest = digest
+        self.reference = reference
+        self.actor = actor
+        self.memo = memo
+        self.entries: list[LedgerEntry] = []
+
+    def post(self, kind, *, balance=ZERO, held=ZERO, arrears=ZERO, memo=None) -> LedgerEntry:
+        account = self.account
+        account.balance += balance
+        account.held += held
+        account.arrears += arrears
+        entry = LedgerEntry.objects.create(
+            account=account,
+            kind=kind,
+            balance_delta=balance,
+            held_delta=held,
+            arrears_delta=arrears,
+            balance_after=account.balance,
+            held_after=account.held,
+            arrears_after=account.arrears,
+            reference=self.reference,
+            actor=self.actor,
+            memo=self.memo if memo is None else memo,
+            # The first entry carries the caller's key; the others are told apart by kind.
+            idempotency_key=f"{self.key}#{kind}" if self.entries else self.key,
+            operation_key=self.key,
+            request_digest=self.digest,
+        )
+        self.entries.append(entry)
+        return entry
+
+    def save_account(self) -> None:
+        self.account.save(update_fields=["balance", "held", "arrears", "updated_at"])
+
+
+def _store_owner(merchant: Merchant):
+    owner = (
+        MerchantMember.objects.filter(merchant=merchant, role=MerchantMember.Role.OWNER)
+        .select_related("user")
+        .first()
+    )
+    if owner is None:
+        raise ValidationError(_("The store has no owner to receive the money."), code="no_owner")
+    return owner.user
+
+
+def _email_store(merchant: Merchant, subject: str, body: str) -> None:
+    """E-mail the store's staff once the transaction has committed."""
+    recipients = list(
+        MerchantMember.objects.filter(merchant=merchant)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+    if recipients:
+        transaction.on_commit(
+            lambda: send_mail(subject, body, None, recipients, fail_silently=False)
+        )
+
+
+def _money_text(amount: Decimal) -> str:
+    return f"¥{amount:,.2f}"
+
+
+# --- top-up state ----------------------------------------------------------------------
+
+
+def _open_top_up_notice(account: DepositAccount, *, now: datetime, required: Decimal) -> Decimal:
+    """Open or update the notice for a short account (locked by the caller)."""
+    due = shortfall(account, required)
+    if due <= 0:
+        _close_top_up_notice(account)
+        return ZERO
+    is_new = account.top_up_due_by is None
+    changed = due != account.top_up_amount_due
+    account.top_up_amount_due = due
+    if is_new:
+        account.top_up_due_by = now + TOP_UP_PERIOD
+    account.save(update_fields=["top_up_amount_due", "top_up_due_by", "updated_at"])
+    if is_new or changed:
+        with translation.override(settings.LANGUAGE_CODE):
+            due_by = date_format(
+                timezone.localtime(account.top_up_due_by, CHINA_TIME), "DATETIME_FORMAT"
+            )
+            _email_store(
+                account.merchant,
+                gettext("Deposit top-up required: %(store)s") % {"store": account.merchant.name},
+                gettext(
+                    "Your deposit is below what your store must keep. Please top up %(amount)s "
+                    "by %(due_by)s. After that date the store is restricted until it is topped up."
+                )
+                % {"amount": _money_text(due), "due_by": due_by},
+            )
+    return due
+
+
+def _close_top_up_notice(account: DepositAccount) -> None:
+    """Clear the notice and lift a restriction that a lapsed top-up caused."""
+    if account.top_up_due_by is None and account.restricted_for_top_up_at is None:
+        return
+    if account.restricted_for_top_up_at is not None:
+        lifted = Merchant.objects.filter(
+            pk=account.merchant_id, status=Merchant.Status.RESTRICTED
+        ).update(status=Merchant.Status.ACTIVE)
+        if lifted:
+            account.merchant.status = Merchant.Status.ACTIVE
+            with translation.override(settings.LANGUAGE_CODE):
+                _email_store(
+                    account.merchant,
+                    gettext("Restriction lifted: %(store)s") % {"store": account.merchant.name},
+                    gettext("Your deposit is topped up and your store is no longer restricted."),
+                )
+    account.top_up_amount_due = ZERO
+    account.top_up_due_by = None
+    account.top_up_request_key = ""
+    account.restricted_for_top_up_at = None
+    account.save(
+        update_fields=[
+            "top_up_amount_due",
+            "top_up_due_by",
+            "top_up_request_key",
+            "restricted_for_top_up_at",
+            "updated_at",
+        ]
+    )
+
+
+def _after_money_in(account: DepositAccount) -> None:
+    """Money came in: close the notice when covered, else lower what is still due."""
+    if account.top_up_due_by is None and account.restricted_for_top_up_at is None:
+        return
+    due = shortfall(account, required_deposit(account.merchant))
+    if due <= 0:
+        _close_top_up_notice(account)
+    else:
+        account.top_up_amount_due = due
+        account.save(update_fields=["top_up_amount_due", "updated_at"])
+
+
+def _after_money_out(account: DepositAccount) -> None:
+    required = required_deposit(account.merchant)
+    if shortfall(account, required) > 0:
+        _open_top_up_notice(account, now=timezone.now(), required=required)
+
+
+# --- accounts and pay-ins ---------------------------------------------------------------
+
+
+def get_or_open_account(*, merchant: Merchant) -> DepositAccount:
+    account, _created = DepositAccount.objects.get_or_create(merchant=merchant)
+    return account
+
+
+def record_pay_in(
+    *,
+    account: DepositAccount,
+    amount: Decimal,
+    kind: str = Kind.PAY_IN,
+    reference: str,
+    idempotency_key: str,
+    actor=None,
+    memo: str = "",
+) -> LedgerResult:
+    """Credit money the store paid in; arrears are settled first, then the balance grows."""
+    amount = _money(amount, label=_("The amount"))
+    key = _key(idempotency_key)
+    if kind not in (Kind.PAY_IN, Kind.TOP_UP):
+        raise ValidationError(_("A pay-in is either a pay-in or a top-up."), code="invalid_kind")
+    with transaction.atomic():
+        account = _lock(account)
+        digest = _digest("record_pay_in", account, amount=amount, kind=kind, reference=reference)
+        if (earlier := _earlier_entries(key, digest)) is not None:
+            return LedgerResult(entries=earlier)
+        operation = _Operation(
+            account, key=key, digest=digest, reference=reference, actor=actor, memo=memo
+        )
+        settled = min(amount, account.arrears)
+        if settled:
+            operation.post(Kind.ARREARS_SETTLEMENT, arrears=-settled)
+        if amount - settled:
+            operation.post(kind, balance=amount - settled)
+        operation.save_account()
+        _after_money_in(account)
+        return LedgerResult(entries=operation.entries)
+
+
+# --- holds ------------------------------------------------------------------------------
+
+
+def hold(
+    *,
+    account: DepositAccount,
+    amount: Decimal,
+    reference: str,
+    idempotency_key: str,
+    actor=None,
+    cap_at_available: bool = False,
+) -> LedgerEntry | None:
+    """Freeze part of the deposit for a reference; capped, it holds what is available."""
+    amount = _money(amount, label=_("The amount"))
+    reference = _required_text(reference, label=_("The reference"))
+    key = _key(idempotency_key)
+    with transaction.atomic():
+        account = _lock(account)
+        digest = _digest(
+            "hold", account, amount=amount, reference=reference, cap_at_available=cap_at_available
+        )
+        if (earlier := _earlier_entries(key, digest)) is not None:
+            return earlier[0]
+        to_hold = min(amount, account.available) if cap_at_available else amount
+        if to_hold <= 0:
+            return None
+        if to_hold > account.available:
+            raise ValidationError(
+                _("Only %(available)s of the deposit is available."),
+                code="insufficient",
+                params={"available": _money_text(account.available)},
+            )
+        operation = _Operation(account, key=key, digest=digest, reference=reference, actor=actor)
+        entry = operation.post(Kind.HOLD, held=to_hold)
+        operation.save_account()
+        return entry
+
+
+def release_hold(
+    *, account: DepositAccount, reference: str, idempotency_key: str, actor=None
+) -> LedgerEntry | None:
+    """Release everything still held for the reference."""
+    reference = _required_text(reference, label=_("The reference"))
+    key = _key(idempotency_key)
+    with transaction.atomic():
+        account = _lock(account)
+        digest = _digest("release_hold", account, reference=reference)
+        if (earlier := _earlier_entries(key, digest)) is not None:
+            return earlier[0]
+        still_held = held_for(account=account, reference=reference)
+        if still_held <= 0:
+            return None
+        operation = _Operation(account, key=key, digest=digest, reference=reference, actor=actor)
+        entry = operation.post(Kind.RELEASE, held=-still_held)
+        operation.save_account()
+        return entry
+
+
+# --- payouts ----------------------------------------------------------------------------
+
+
+def pay_out(
+    *,
+    account: DepositAccount,
+    reference: str,
+    amount: Decimal,
+    capped_amount: Decimal = ZERO,
+    payee,
+    payee_method: str,
+    payee_account: str,
+    idempotency_key: str,
+    actor=None,
+    memo: str = "",
+) -> PayoutResult:
+    """Pay a consumer's claim in full, and a capped part as far as the deposit allows.
+
+    `amount` comes from the claim's hold, then the free balance; the platform advances
+    the rest and the store owes it as arrears. `capped_amount` (the counterfeit multiple)
+    is paid only from what remains of the claim's hold and the free balance. Whatever the
+    claim still holds afterwards is released.
+    """
+    amount = _money(amount, label=_("The amount"))
+    capped_amount = _money(capped_amount, label=_("The capped amount"), zero=True)
+    reference = _required_text(reference, label=_("The reference"))
+    payee_account = _required_text(payee_account, label=_("The payee account"))
+    if payee_method not in Disbursement.Method.values:
+        raise ValidationError(_("Choose Alipay or a bank transfer."), code="invalid_method")
+    key = _key(idempotency_key)
+    with transaction.atomic():
+        account = _lock(account)
+        digest = _digest(
+            "pay_out",
+            account,
+            reference=reference,
+            amount=amount,
+            capped_amount=capped_amount,
+            payee=payee.pk,
+            payee_method=payee_method,
+            payee_account=payee_account,
+        )
+        if (earlier := _earlier_entries(key, digest)) is not None:
+            disbursement = Disbursement.objects.get(ledger_entry=earlier[0])
+            advanced = sum(
+                (e.arrears_delta for e in earlier if e.kind == Kind.PLATFORM_ADVANCE), ZERO
+            )
+            return PayoutResult(
+                entries=earlier,
+                amount_paid=disbursement.amount,
+                capped_paid=disbursement.amount - amount,
+                advanced=advanced,
+                disbursement=disbursement,
+            )
+
+        held_for_claim = held_for(account=account, reference=reference)
+        free = account.available
+        from_hold = min(amount, held_for_claim)
+        from_free = min(amount - from_hold, free)
+        advanced = amount - from_hold - from_free
+        hold_left, free_left = held_for_claim - from_hold, free - from_free
+        capped_paid = min(capped_amount, hold_left + free_left)
+        capped_from_hold = min(capped_paid, hold_left)
+        held_used = from_hold + capped_from_hold
+        paid_from_deposit = from_hold + from_free + capped_paid
+
+        operation = _Operation(
+            account, key=key, digest=digest, reference=reference, actor=actor, memo=memo
+        )
+        payout_entry = operation.post(
+            Kind.CLAIM_PAYOUT, balance=-paid_from_deposit, held=-held_used
+        )
+        if advanced:
+            operation.post(Kind.PLATFORM_ADVANCE, arrears=advanced)
+        if held_for_claim - held_used:
+            operation.post(Kind.RELEASE, held=-(held_for_claim - held_used))
+        operation.save_account()
+        disbursement = Disbursement.objects.create(
+            payee=payee,
+            payee_kind=Disbursement.PayeeKind.CONSUMER,
+            amount=amount + capped_paid,
+            method=payee_method,
+            payee_account=payee_account,
+            reference=reference,
+            ledger_entry=payout_entry,
+        )
+        _after_money_out(account)
+        return PayoutResult(
+            entries=operation.entries,
+            amount_paid=amount + capped_paid,
+            capped_paid=capped_paid,
+            advanced=advanced,
+            disbursement=disbursement,
+        )
+
+
+def reimburse(
+    *,
+    account: DepositAccount,
+    amount: Decimal,
+    reference: str,
+    idempotency_key: str,
+    actor=None,
+    to_merchant_directly: bool = False,
+    payee_method: str = Disbursement.Method.BANK,
+    payee_account: str = "",
+) -> LedgerResult:
+    """The platform makes the store whole after an appeal lowered what it had to pay.
+
+    Arrears are cancelled first; the rest goes back into the deposit, or, when the store
+    paid the consumer itself, to the store owner as a disbursement.
+    """
+    amount = _money(amount, label=_("The amount"))
+    reference = _required_text(reference, label=_("The reference"))
+    key = _key(idempotency_key)
+    with transaction.atomic():
+        account = _lock(account)
+        digest = _digest(
+            "reimburse",
+            account,
+            amount=amount,
+            reference=reference,
+            to_merchant_directly=to_merchant_directly,
+            payee_method=payee_method,
+            payee_account=payee_account,
+        )
+        if (earlier := _earlier_entries(key, digest)) is not None:
+            disbursement = Disbursement.objects.filter(ledger_entry__in=earlier).first()
+            return LedgerResult(entries=earlier, disbursement=disbursement)
+        owner = _store_owner(account.merchant) if to_merchant_directly else None
+        operation = _Operation(account, key=key, digest=digest, reference=reference, actor=actor)
+        cancelled = min(amount, account.arrears)
+        rest = amount - cancelled
+        if cancelled:
+            operation.post(Kind.ARREARS_SETTLEMENT, arrears=-cancelled)
+        disbursement = None
+        if rest and to_merchant_directly:
+            # The money leaves the platform; the entry records it without moving the deposit.
+            entry = operation.post(
+                Kind.REIMBURSEMENT,
+                memo=gettext("%(amount)s paid to the store directly.")
+                % {"amount": _money_text(rest)},
+            )
+            disbursement = Disbursement.objects.create(
+                payee=owner,
+                payee_kind=Disbursement.PayeeKind.MERCHANT,
+                amount=rest,
+                method=payee_method,
+                payee_account=payee_account,
+                reference=reference,
+                ledger_entry=entry,
+            )
+        elif rest:
+            operation.post(Kind.REIMBURSEMENT, balance=rest)
+        operation.save_account()
+        _after_money_in(account)
+        return LedgerResult(entries=operation.entries, disbursement=disbursement)
+
+
+# --- top-up notices and restriction -----------------------------------------------------
+
+
+def request_top_up(
+    *, account: DepositAccount, now: datetime, idempotency_key: str | None = None
+) -> Decimal:
+    """Ask a short store to top up within TOP_UP_PERIOD; returns what is due (0 if covered).
+
+    An open notice keeps its deadline; only the amount follows the account. A repeated
+    key (e.g. one per policy change) does nothing the second time.
+    """
+    with transaction.atomic():
+        account = _lock(account)
+        if idempotency_key and account.top_up_request_key == idempotency_key:
+            return account.top_up_amount_due
+        due = _open_top_up_notice(
+            account, now=now, required=required_deposit(account.merchant, now)
+        )
+        if idempotency_key and due:
+            account.top_up_request_key = idempotency_key
+            account.save(update_fields=["top_up_request_key", "updated_at"])
+        return due
+
+
+def restrict_lapsed_top_up(*, account: DepositAccount, now: datetime) -> bool:
+    """Restrict an active store whose top-up deadline has come and which is still short."""
+    with transaction.atomic():
+        account = _lock(account)
+        if account.top_up_due_by is None or now < account.top_up_due_by:
+            return False
+        if shortfall(account, required_deposit(account.merchant, now)) <= 0:
+            _close_top_up_notice(account)
+            return False
+        restricted = Merchant.objects.filter(
+            pk=account.merchant_id, status=Merchant.Status.ACTIVE
+        ).update(status=Merchant.Status.RESTRICTED)
+        if not restricted:
+            return False
+        account.merchant.status = Merchant.Status.RESTRICTED
+        account.restricted_for_top_up_at = now
+        account.save(update_fields=["restricted_for_top_up_at", "updated_at"])
+        with translation.override(settings.LANGUAGE_CODE):
+            _email_store(
+                account.merchant,
+                gettext("Store restricted: %(store)s") % {"store": account.merchant.name},
+                gettext(
+                    "The top-up deadline has passed and your deposit is still short by "
+                    "%(amount)s. Your store is restricted until the deposit is topped up."
+                )
+                % {"amount": _money_text(account.top_up_amount_due)},
+            )
+        return True
+
+
+# --- leaving the platform ---------------------------------------------------------------
+
+
+def request_exit(*, account: DepositAccount, actor, now: datetime) -> DepositAccount:
+    """Record that the store asked to leave; the deposit is refundable after the waiting period."""
+    with transaction.atomic():
+        account = _lock(account)
+        if account.merchant.status not in (Merchant.Status.ACTIVE, Merchant.Status.RESTRICTED):
+            raise ValidationError(_("Only an open store can ask to leave."), code="not_open")
+        Merchant.objects.filter(pk=account.merchant_id).update(status=Merchant.Status.CLOSING)
+        account.merchant.status = Merchant.Status.CLOSING
+        account.closing_requested_at = now
+        account.save(update_fields=["closing_requested_at", "updated_at"])
+        return account
+
+
+def exit_blockers(account: DepositAccount, *, now: datetime) -> list[str]:
+    """Why the store cannot have its deposit back yet; empty when it can."""
+    merchant = account.merchant
+    reasons = []
+    if merchant.status != Merchant.Status.CLOSING:
+        reasons.append(gettext("The store has not asked to leave."))
+    elif (
+        account.closing_requested_at is None
+        or now < account.closing_requested_at + EXIT_WAITING_PERIOD
+    ):
+        reasons.append(gettext("30 days have not passed since the store asked to leave."))
+    if account.held:
+        reasons.append(gettext("Part of the deposit is still held for claims."))
+    if account.arrears > account.balance:
+        reasons.append(
+            gettext("The store owes %(amount)s more than its deposit.")
+            % {"amount": _money_text(account.arrears - account.balance)}
+        )
+    last_completed = merchant.orders.aggregate(last=Max("completed_at"))["last"]
+    if last_completed is not None and now < last_completed + EXIT_CLAIM_WINDOW:
+        reasons.append(
+            gettext("The claim window of the store's last completed order is still open.")
+        )
+    reasons.extend(reason for blocker in EXIT_BLOCKERS if (reason := blocker(merchant)))
+    return reasons
+
+
+def exit_refund(
+    *,
+    account: DepositAccount,
+    actor,
+    idempotency_key: str,
+    now: datetime,
+    payee_method: str = Disbursement.Method.BANK,
+    payee_account: str = "",
+) -> LedgerResult:
+    """Return the deposit, less arrears, to a store that left, and close the store."""
+    key = _key(idempotency_key)
+    with transaction.atomic():
+        account = _lock(account)
+        digest = _digest(
+            "exit_refund", account, payee_method=payee_method, payee_account=payee_account
+        )
+        if (earlier := _earlier_entries(key, digest)) is not None:
+            disbursement = Disbursement.objects.filter(ledger_entry__in=earlier).first()
+            return LedgerResult(entries=earlier, disbursement=disbursement)
+        if reasons := exit_blockers(account, now=now):
+            raise ValidationError(reasons, code="exit_blocked")
+        owner = _store_owner(account.merchant)
+        operation = _Operation(account, key=key, digest=digest, actor=actor)
+        if account.arrears:
+            operation.post(
+                Kind.ARREARS_SETTLEMENT, balance=-account.arrears, arrears=-account.arrears
+            )
+        refund = account.balance
+        # Written even when nothing is refunded: it records that the store left.
+        refund_entry = operation.post(Kind.EXIT_REFUND, balance=-refund)
+        operation.save_account()
+        disbursement = None
+        if refund:
+            disbursement = Disbursement.objects.create(
+                payee=owner,
+                payee_kind=Disbursement.PayeeKind.MERCHANT,
+                amount=refund,
+                method=payee_method,
+                payee_account=payee_account,
+                ledger_entry=refund_entry,
+            )
+        _close_top_up_notice(account)
+        Merchant.objects.filter(pk=account.merchant_id).update(status=Merchant.Status.CLOSED)
+        account.merchant.status = Merchant.Status.CLOSED
+        return LedgerResult(entries=operation.entries, disbursement=disbursement)
+
+
+def forfeit(*, account: DepositAccount, actor, idempotency_key: str, memo: str) -> LedgerResult:
+    """The platform keeps the deposit of a store removed for counterfeits.
+
+    Open claims must be paid (nothing held) first; arrears are settled from the deposit
+    before the rest is forfeited. The store is marked removed.
+    """
+    memo = _required_text(memo, label=_("The memo"))
+    key = _key(idempotency_key)
+    with transaction.atomic():
+        account = _lock(account)
+        digest = _digest("forfeit", account)
+        if (earlier := _earlier_entries(key, digest)) is not None:
+            return LedgerResult(entries=earlier)
+        if account.held:
+            raise ValidationError(
+                _("Pay or release the held claims before forfeiting the deposit."), code="held"
+            )
+        operation = _Operation(account, key=key, digest=digest, actor=actor, memo=memo)
+        settled = min(account.arrears, account.balance)
+        if settled:
+            operation.post(Kind.ARREARS_SETTLEMENT, balance=-settled, arrears=-settled)
+        operation.post(Kind.FORFEITURE, balance=-account.balance)
+        operation.save_account()
+        _close_top_up_notice(account)
+        Merchant.objects.filter(pk=account.merchant_id).update(status=Merchant.Status.REMOVED)
+        account.merchant.status = Merchant.Status.REMOVED
+        return LedgerResult(entries=operation.entries)
+
+
+def adjust(
+    *,
+    account: DepositAccount,
+    balance_delta: Decimal,
+    arrears_delta: Decimal,
+    memo: str,
+    actor,
+    idempotency_key: str,
+    reference: str = "",
+) -> LedgerEntry:
+    """A senior reviewer's correction of the balance or arrears, explained in the memo."""
+    if actor is None or not actor.has_perm("deposits.adjust_ledger"):
+        raise PermissionDenied(gettext("Only senior reviewers adjust the ledger."))
+    memo = _required_text(memo, label=_("The memo"))
+    balance_delta = _money(balance_delta, label=_("The balance change"), signed=True, zero=True)
+    arrears_delta = _money(arrears_delta, label=_("The arrears change"), signed=True, zero=True)
+    if not balance_delta and not arrears_delta:
+        raise ValidationError(
+            _("An adjustment must change the balance or the arrears."), code="empty"
+        )
+    key = _key(idempotency_key)
+    with transaction.atomic():
+        account = _lock(account)
+        digest = _digest(
+            "adjust", account, balance_delta=balance_delta, arrears_delta=arrears_delta, memo=memo
+        )
+        if (earlier := _earlier_entries(key, digest)) is not None:
+            return earlier[0]
+        if account.balance + balance_delta < account.held:
+            raise ValidationError(
+                _("The balance cannot go below what is held (%(held)s)."),
+                code="below_held",
+                params={"held": _money_text(account.held)},
+            )
+        if account.arrears + arrears_delta < 0:
+            raise ValidationError(_("The arrears cannot go below zero."), code="negative_arrears")
+        operation = _Operation(
+            account, key=key, digest=digest, reference=reference, actor=actor, memo=memo
+        )
+        entry = operation.post(Kind.ADJUSTMENT, balance=balance_delta, arrears=arrears_delta)
+        operation.save_account()
+        _after_money_in(account)
+        return entry
+
+
+# --- disbursements ----------------------------------------------------------------------
+
+
+def _lock_disbursement(disbursement: Disbursement) -> Disbursement:
+    disbursement.refresh_from_db(from_queryset=Disbursement.objects.select_for_update())
+    return disbursement
+
+
+def mark_disbursement_sent(
+    *, disbursement: Disbursement, external_reference: str, actor
+) -> Disbursement:
+    external_reference = _required_text(external_reference, label=_("The payment reference"))
+    with transaction.atomic():
+        disbursement = _lock_disbursement(disbursement)
+        if (
+            disbursement.status == Disbursement.Status.SENT
+            and disbursement.external_reference == external_reference
+        ):
+            return disbursement
+        if disbursement.status != Disbursement.Status.PENDING:
+            raise ValidationError(
+                _("Only a pending disbursement can be marked sent (this one is %(status)s)."),
+                code="not_pending",
+                params={"status": disbursement.get_status_display()},
+            )
+        disbursement.status = Disbursement.Status.SENT
+        disbursement.external_reference = external_reference
+        disbursement.sent_at = timezone.now()
+        disbursement.status_changed_by = actor
+        disbursement.save(
+            update_fields=[
+                "status",
+                "external_reference",
+                "sent_at",
+                "status_changed_by",
+                "updated_at",
+            ]
+        )
+        return disbursement
+
+
+def mark_disbursement_failed(*, disbursement: Disbursement, reason: str, actor) -> Disbursement:
+    reason = _required_text(reason, label=_("The reason"))
+    with transaction.atomic():
+        disbursement = _lock_disbursement(disbursement)
+        if disbursement.status == Disbursement.Status.FAILED:
+            return disbursement
+        if disbursement.status != Disbursement.Status.PENDING:
+            raise ValidationError(
+                _("Only a pending disbursement can fail (this one is %(status)s)."),
+                code="not_pending",
+                params={"status": disbursement.get_status_display()},
+            )
+        disbursement.status = Disbursement.Status.FAILED
+        disbursement.failure_reason = reason
+        disbursement.status_changed_by = actor
+        disbursement.save(
+            update_fields=["status", "failure_reason", "status_changed_by", "updated_at"]
+        )
+        return disbursement
+
+
+def retry_disbursement(*, disbursement: Disbursement, actor) -> Disbursement:
+    with transaction.atomic():
+        disbursement = _lock_disbursement(disbursement)
+        if disbursement.status != Disbursement.Status.FAILED:
+            raise ValidationError(
+                _("Only a failed disbursement can be retried (this one is %(status)s)."),
+                code="not_failed",
+                params={"status": disbursement.get_status_display()},
+            )
+        disbursement.status = Disbursement.Status.PENDING
+        disbursement.attempts += 1
+        disbursement.status_changed_by = actor
+        disbursement.save(update_fields=["status", "attempts", "status_changed_by", "updated_at"])
+        return disbursement

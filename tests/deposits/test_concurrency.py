@@ -1,0 +1,135 @@
+"""Races on one deposit, with real concurrent transactions (PostgreSQL only)."""
+
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from threading import Barrier
+
+import pytest
+from django.db import connection
+
+from deposits import services
+from deposits.audit import audit_deposits
+from deposits.models import DepositAccount, Disbursement, LedgerEntry
+from tests.factories import ConsumerFactory
+
+# Real transactions commit: the conftest makes `postgres` tests transactional and restores
+# the data migrations' rows (the default policy, the role groups) the flush takes away.
+pytestmark = pytest.mark.postgres
+
+THREADS = 8
+D = Decimal
+
+
+def run_at_once(work, count=THREADS):
+    """Run `work(i)` in `count` threads released together; each closes its connection."""
+    barrier = Barrier(count)
+
+    def worker(index):
+        try:
+            barrier.wait(timeout=10)
+            return work(index)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(worker, range(count)))
+
+
+def test_claims_paid_at_once_from_one_deposit_add_up_exactly(account):
+    payees = [ConsumerFactory() for _ in range(THREADS)]
+
+    def pay_claim(index):
+        claim_account = DepositAccount.objects.get(pk=account.pk)
+        # Another claim may already have used the deposit: hold what is left, as disputes do.
+        services.hold(
+            account=claim_account,
+            amount=D("4000"),
+            reference=f"TS{index}",
+            idempotency_key=f"h{index}",
+            cap_at_available=True,
+        )
+        return services.pay_out(
+            account=claim_account,
+            reference=f"TS{index}",
+            amount=D("7500.00"),
+            payee=payees[index],
+            payee_method="alipay",
+            payee_account="x@example.com",
+            idempotency_key=f"p{index}",
+        )
+
+    results = run_at_once(pay_claim)
+
+    account.refresh_from_db()
+    # ¥60,000 paid from ¥50,000: the platform advanced exactly ¥10,000.
+    assert (account.balance, account.held, account.arrears) == (D("0"), D("0"), D("10000.00"))
+    assert sum(result.advanced for result in results) == D("10000.00")
+    assert Disbursement.objects.count() == THREADS
+    assert audit_deposits()[0] == []
+
+
+def test_the_same_payout_replayed_at_once_pays_once(account):
+    payee = ConsumerFactory()
+
+    def replay(_index):
+        return services.pay_out(
+            account=DepositAccount.objects.get(pk=account.pk),
+            reference="TS1",
+            amount=D("1234.56"),
+            payee=payee,
+            payee_method="alipay",
+            payee_account="x@example.com",
+            idempotency_key="payout-TS1",
+        )
+
+    results = run_at_once(replay)
+
+    account.refresh_from_db()
+    assert account.balance == D("48765.44")
+    assert Disbursement.objects.count() == 1
+    assert LedgerEntry.objects.filter(kind="claim_payout").count() == 1
+    assert {result.disbursement.pk for result in results} == {Disbursement.objects.get().pk}
+    assert audit_deposits()[0] == []
+
+
+def test_holds_racing_for_the_last_yuan_never_overdraw(account):
+    def hold_all(index):
+        return services.hold(
+            account=DepositAccount.objects.get(pk=account.pk),
+            amount=D("10000"),
+            reference=f"TS{index}",
+            idempotency_key=f"h{index}",
+            cap_at_available=True,
+        )
+
+    entries = [entry for entry in run_at_once(hold_all) if entry is not None]
+
+    account.refresh_from_db()
+    assert account.held == account.balance == D("50000.00")
+    assert sum(entry.held_delta for entry in entries) == D("50000.00")
+
+
+def test_an_error_after_the_ledger_write_leaves_nothing_behind(account, monkeypatch, mailoutbox):
+    def fail_after_writing(_account):
+        raise RuntimeError("the process died after the ledger write")
+
+    monkeypatch.setattr(services, "_after_money_out", fail_after_writing)
+    entries_before = LedgerEntry.objects.count()
+
+    with pytest.raises(RuntimeError):
+        services.pay_out(
+            account=account,
+            reference="TS1",
+            amount=D("60000"),
+            payee=ConsumerFactory(),
+            payee_method="alipay",
+            payee_account="x@example.com",
+            idempotency_key="p",
+        )
+
+    account.refresh_from_db()
+    assert (account.balance, account.held, account.arrears) == (D("50000.00"), D("0"), D("0"))
+    assert LedgerEntry.objects.count() == entries_before
+    assert not Disbursement.objects.exists()
+    assert mailoutbox == []
+    assert audit_deposits()[0] == []
