@@ -1,5 +1,6 @@
 import pytest
 from django.apps import apps as global_apps
+from django.conf import settings
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.operations import RunPython
@@ -7,12 +8,22 @@ from django.db.migrations.operations import RunPython
 from accounts import sms
 
 PROJECT_APPS = {"accounts", "merchants", "deposits", "disputes"}
+POSTGRES_ONLY = "needs PostgreSQL: run with DATABASE_URL=postgres://... (CI does)"
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
+    """`postgres` tests run in real transactions on PostgreSQL, and are skipped elsewhere.
+
+    Both are decided at collection, before pytest-django orders the transactional tests
+    last: a skipped test must not flush the database that the others still read.
+    """
+    on_postgres = "postgresql" in settings.DATABASES["default"]["ENGINE"]
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(pytest.mark.django_db(transaction=True))
+            if not on_postgres:
+                item.add_marker(pytest.mark.skip(reason=POSTGRES_ONLY))
 
 
 def restore_reference_data():
@@ -40,10 +51,8 @@ def reference_data(transactional_db):
 
 
 @pytest.fixture(autouse=True)
-def _postgres_only(request):
+def _postgres_reference_data(request):
     if request.node.get_closest_marker("postgres"):
-        if connection.vendor != "postgresql":
-            pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://... (CI does)")
         request.getfixturevalue("reference_data")
 
 

@@ -99,3 +99,150 @@ class OrderFactory(DjangoModelFactory[Order]):
     shipped_at = factory.LazyAttribute(lambda o: o.paid_at + timedelta(hours=20))
     delivered_at = factory.LazyAttribute(lambda o: o.shipped_at + timedelta(days=2))
     completed_at = factory.LazyAttribute(lambda o: o.delivered_at + timedelta(days=1))
+
+
+# --- deposits ---
+
+
+class FinanceUserFactory(PlatformUserFactory):
+    roles = with_roles(role_names.FINANCE)
+
+
+class SeniorReviewerFactory(PlatformUserFactory):
+    roles = with_roles(role_names.SENIOR_REVIEWERS)
+
+
+class DepositPolicyFactory(DjangoModelFactory):
+    class Meta:
+        model = "deposits.DepositPolicy"
+
+    name = factory.Sequence(lambda n: f"Deposit policy {n}")
+    effective_from = factory.LazyFunction(lambda: timezone.now() + timedelta(days=30))
+
+
+class DepositTierFactory(DjangoModelFactory):
+    class Meta:
+        model = "deposits.DepositTier"
+
+    policy = factory.SubFactory(DepositPolicyFactory)
+    category_group = Category.DepositGroup.GENERAL
+    store_type = ""
+    trademark_type = ""
+    amount = Decimal("50000.00")
+
+
+class DepositAccountFactory(DjangoModelFactory):
+    """An account; `paid_in=Decimal(...)` funds it through the ledger, as a real pay-in would."""
+
+    class Meta:
+        model = "deposits.DepositAccount"
+        skip_postgeneration_save = True
+
+    merchant = factory.SubFactory(MerchantFactory)
+
+    @factory.post_generation
+    def paid_in(account, create, extracted, **kwargs):
+        if create and extracted:
+            from deposits import services
+
+            services.record_pay_in(
+                account=account,
+                amount=extracted,
+                reference=f"BANK-{account.merchant.code}",
+                idempotency_key=f"factory-pay-in-{account.pk}",
+            )
+
+
+# --- disputes ---
+
+
+class CompensationRuleFactory(DjangoModelFactory):
+    class Meta:
+        model = "disputes.CompensationRule"
+
+    effective_from = factory.LazyFunction(lambda: timezone.now() + timedelta(days=30))
+
+
+class DeadlinePolicyFactory(DjangoModelFactory):
+    class Meta:
+        model = "disputes.DeadlinePolicy"
+
+    effective_from = factory.LazyFunction(lambda: timezone.now() + timedelta(days=30))
+
+
+class ComplaintFactory(DjangoModelFactory):
+    """A complaint just filed; move it on through `disputes.services`, as users would."""
+
+    class Meta:
+        model = "disputes.Complaint"
+
+    order = factory.SubFactory(OrderFactory)
+    consumer = factory.SelfAttribute("order.consumer")
+    merchant = factory.SelfAttribute("order.merchant")
+    kind = "after_sales"
+    description = "承诺的售后服务没有兑现。"
+    claimed_amount = Decimal("100.00")
+    suggested_amount = factory.SelfAttribute("order.goods_amount")
+    suggested_refund = Decimal("0.00")
+    due_at = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=48))
+
+
+class OfferFactory(DjangoModelFactory):
+    class Meta:
+        model = "disputes.Offer"
+
+    complaint = factory.SubFactory(ComplaintFactory)
+    refund = Decimal("50.00")
+    compensation = Decimal("10.00")
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=72))
+    made_by = factory.SubFactory(UserFactory)
+
+
+class MessageFactory(DjangoModelFactory):
+    class Meta:
+        model = "disputes.Message"
+
+    complaint = factory.SubFactory(ComplaintFactory)
+    author = factory.SelfAttribute("complaint.consumer")
+    party = "consumer"
+    body = "请尽快处理。"
+
+
+PNG_BYTES = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f"
+    b"\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00"
+    b"\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+class EvidenceFactory(DjangoModelFactory):
+    class Meta:
+        model = "disputes.Evidence"
+
+    complaint = factory.SubFactory(ComplaintFactory)
+    uploaded_by = factory.SelfAttribute("complaint.consumer")
+    party = "consumer"
+    kind = "photo"
+    file = factory.django.FileField(filename="photo.png", data=PNG_BYTES)
+    content_type = "image/png"
+    size = len(PNG_BYTES)
+    original_name = "photo.png"
+
+
+class NotificationFactory(DjangoModelFactory):
+    class Meta:
+        model = "disputes.Notification"
+
+    user = factory.SubFactory(ConsumerFactory)
+    complaint = factory.SubFactory(ComplaintFactory)
+    event = "message"
+    params = factory.LazyAttribute(lambda n: {"number": n.complaint.number})
+    url = "/complaints/"
+
+
+class ConsumerStrikeFactory(DjangoModelFactory):
+    class Meta:
+        model = "disputes.ConsumerStrike"
+
+    complaint = factory.SubFactory(ComplaintFactory)
+    consumer = factory.SelfAttribute("complaint.consumer")

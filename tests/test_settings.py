@@ -12,9 +12,14 @@ PRINT_DB = (
 )
 
 
-def _settings_with(env_overrides: dict[str, str | None]) -> str:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update({k: v for k, v in env_overrides.items() if v is not None})
+def _clean_env(**overrides) -> dict[str, str]:
+    """This machine's environment without any of the project's own settings, plus `overrides`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    return {**env, **overrides}
+
+
+def _settings_with(env_overrides: dict[str, str]) -> str:
+    env = _clean_env(**env_overrides)
     return subprocess.run(
         [sys.executable, "-c", PRINT_DB],
         cwd=ROOT,
@@ -41,8 +46,7 @@ def test_database_url_switches_to_postgresql():
 
 
 def test_production_values_pass_the_deploy_checks():
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(
+    env = _clean_env(
         DJANGO_DEBUG="false",
         DJANGO_SECRET_KEY="x" * 20 + "-production-secret-key-with-enough-entropy-0123456789",
         DJANGO_ALLOWED_HOSTS="claims.example.com",
@@ -60,7 +64,7 @@ def test_production_values_pass_the_deploy_checks():
 
 
 def test_development_defaults_fail_the_deploy_checks():
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    env = _clean_env()
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,

@@ -34,7 +34,9 @@ def _set_password(client, link, password=PASSWORD):
     )
 
 
-def test_sign_up_by_email_creates_a_consumer_and_mails_a_set_password_link(client, post_and_deliver):
+def test_sign_up_by_email_creates_a_consumer_and_mails_a_set_password_link(
+    client, post_and_deliver
+):
     response = post_and_deliver(
         reverse("accounts:signup"), {"identifier": "Neo@Example.com", "display_name": "尼奥"}
     )
@@ -49,7 +51,7 @@ def test_sign_up_by_email_creates_a_consumer_and_mails_a_set_password_link(clien
 
 def test_sign_up_by_mobile_sends_the_link_by_text_message(client, post_and_deliver):
     post_and_deliver(reverse("accounts:signup"), {"identifier": "139 0000 2222"})
-    (to, body), = sms.outbox
+    ((to, body),) = sms.outbox
     assert to == "13900002222"
     _set_password(client, _link_in(body))
     assert client.login(username="13900002222", password=PASSWORD)
@@ -59,9 +61,10 @@ def test_a_set_password_link_works_only_once(client, post_and_deliver):
     post_and_deliver(reverse("accounts:signup"), {"identifier": "once@example.com"})
     link = _link_in(mail.outbox[0].body)
     _set_password(client, link)
-    assert b"expired" in client.get(link, follow=True).content or "已失效".encode() in client.get(
-        link, follow=True
-    ).content
+    assert (
+        b"expired" in client.get(link, follow=True).content
+        or "已失效".encode() in client.get(link, follow=True).content
+    )
 
 
 def test_signing_up_with_a_claimed_account_sends_a_reset_link_not_a_new_account(post_and_deliver):
@@ -105,6 +108,8 @@ def test_login_accepts_the_mobile_number_in_any_spelling(client):
 
 def test_a_wrong_password_is_refused(client):
     ConsumerFactory(username="me@example.com", password=PASSWORD)
-    response = client.post(reverse("accounts:login"), {"username": "me@example.com", "password": "x"})
+    response = client.post(
+        reverse("accounts:login"), {"username": "me@example.com", "password": "x"}
+    )
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()

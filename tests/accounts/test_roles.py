@@ -8,9 +8,7 @@ pytestmark = pytest.mark.django_db
 
 def _perms(group_name):
     group = Group.objects.get(name=group_name)
-    return set(
-        group.permissions.values_list("content_type__app_label", "codename").order_by()
-    )
+    return set(group.permissions.values_list("content_type__app_label", "codename").order_by())
 
 
 def test_every_role_exists_as_a_group():

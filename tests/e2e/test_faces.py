@@ -25,7 +25,9 @@ def test_a_visitor_logs_in_and_sees_their_orders(open_page, language, viewport):
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_a_merchant_reaches_the_seller_dashboard(open_page, language, viewport):
-    member = MerchantMemberFactory(user__username="seller@example.com", user__password=DEMO_PASSWORD)
+    member = MerchantMemberFactory(
+        user__username="seller@example.com", user__password=DEMO_PASSWORD
+    )
     OrderFactory.create_batch(3, merchant=member.merchant)
     page = open_page(language, viewport)
     log_in(page, "seller@example.com", DEMO_PASSWORD)

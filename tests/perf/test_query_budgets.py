@@ -1,0 +1,69 @@
+"""Every page costs a fixed number of queries, whatever the amount of data behind it."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.factories import ComplaintFactory, ConsumerFactory, MerchantMemberFactory, OrderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _queries(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured)
+
+
+def _grow(rows: int, *, merchant=None, consumer=None):
+    for _ in range(rows):
+        order = OrderFactory(
+            **{k: v for k, v in {"merchant": merchant, "consumer": consumer}.items() if v}
+        )
+        ComplaintFactory(order=order)
+
+
+SELLER_PAGES = {
+    "disputes:seller_overview": 13,
+    "disputes:seller_complaints": 9,
+    "merchants:orders": 8,
+    "merchants:staff": 7,
+    "deposits:seller_deposit": 12,
+}
+
+
+@pytest.mark.parametrize(("url_name", "budget"), SELLER_PAGES.items())
+def test_seller_pages_cost_the_same_queries_for_1_or_25_rows(
+    client, url_name, budget, django_assert_max_num_queries
+):
+    member = MerchantMemberFactory()
+    client.force_login(member.user)
+    _grow(1, merchant=member.merchant)
+    small = _queries(client, reverse(url_name))
+    _grow(24, merchant=member.merchant)
+    with django_assert_max_num_queries(budget):
+        large = _queries(client, reverse(url_name))
+    assert small == large
+
+
+CONSUMER_PAGES = {
+    "disputes:consumer_orders": 7,
+    "disputes:consumer_complaints": 6,
+    "disputes:notifications": 6,
+}
+
+
+@pytest.mark.parametrize(("url_name", "budget"), CONSUMER_PAGES.items())
+def test_consumer_pages_cost_the_same_queries_for_1_or_25_rows(
+    client, url_name, budget, django_assert_max_num_queries
+):
+    consumer = ConsumerFactory()
+    client.force_login(consumer)
+    _grow(1, consumer=consumer)
+    small = _queries(client, reverse(url_name))
+    _grow(24, consumer=consumer)
+    with django_assert_max_num_queries(budget):
+        large = _queries(client, reverse(url_name))
+    assert small == large
