@@ -65,6 +65,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles_context",
+                "merchants.context_processors.store",
+                "disputes.context_processors.notifications",
             ],
         },
     },
@@ -99,6 +101,7 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["deposit_claims.formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -123,6 +126,8 @@ WHITENOISE_USE_FINDERS = True
 EMAIL_BACKEND = env(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
 )
+# Links in e-mails and text messages point here.
+SITE_URL = env("DJANGO_SITE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="保证金理赔 <noreply@localhost>")
 # Text messages to mobile-number accounts; production points this at its SMS gateway.
 SMS_BACKEND = env("DJANGO_SMS_BACKEND", default="accounts.sms.ConsoleBackend")

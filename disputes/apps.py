@@ -2,6 +2,21 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def open_complaints_block_exit(merchant):
+    from .models import Complaint
+    from .selectors import LIVE_STATUSES
+
+    if Complaint.objects.filter(merchant=merchant, status__in=LIVE_STATUSES).exists():
+        return _("The store still has open complaints.")
+    return None
+
+
 class DisputesConfig(AppConfig):
     name = "disputes"
     verbose_name = _("Complaints")
+
+    def ready(self):
+        from deposits.services import EXIT_BLOCKERS
+
+        if open_complaints_block_exit not in EXIT_BLOCKERS:
+            EXIT_BLOCKERS.append(open_complaints_block_exit)

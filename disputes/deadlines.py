@@ -1,15 +1,91 @@
 """Deadlines act by themselves: every app's "what is due now" function, run in layer order."""
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import F, Q
+
+from deposits.deadlines import process_due_top_ups
+
+from . import services
+from .models import Complaint
+from .permissions import SYSTEM
+from .selectors import deadline_policy
+
 logger = logging.getLogger(__name__)
+
+# A complaint can take a few steps in one run (an offer expires, then the negotiation
+# lapses); more than this means something is wrong with it, and it waits for a person.
+MAX_STEPS_PER_COMPLAINT = 3
+
+
+def _next_due(queryset, skipped):
+    """The most overdue row; on PostgreSQL a row another worker holds is skipped, not waited for."""
+    queryset = queryset.exclude(pk__in=skipped).order_by("due_at", "pk")
+    if connection.features.has_select_for_update_skip_locked:
+        queryset = queryset.select_for_update(skip_locked=True, of=("self",))
+    return queryset.first()
+
+
+def _drain(queryset, act: Callable[[Complaint], object]) -> int:
+    """Apply `act` to every row of `queryset`, each in its own transaction under its row lock."""
+    done, steps, skipped = 0, Counter(), set()
+    while True:
+        with transaction.atomic():
+            complaint = _next_due(queryset, skipped)
+            if complaint is None:
+                return done
+            steps[complaint.pk] += 1
+            if steps[complaint.pk] >= MAX_STEPS_PER_COMPLAINT:
+                skipped.add(complaint.pk)
+            try:
+                with transaction.atomic():
+                    act(complaint)
+            except ValidationError as error:
+                logger.warning("deadlines: complaint %s left as it is: %s", complaint.number, error)
+                skipped.add(complaint.pk)
+                continue
+            done += 1
+
+
+def _negotiation_step(now: datetime) -> Callable[[Complaint], object]:
+    def step(complaint: Complaint):
+        complaint.as_of(now)
+        if not complaint.merchant_answer:
+            return services.escalate_complaint(complaint=complaint, actor=SYSTEM, now=now)
+        offer = complaint.open_offer
+        if offer is not None and offer.expires_at <= now:
+            return services.expire_offer(complaint=complaint, now=now)
+        return services.lapse_complaint(complaint=complaint, now=now)
+
+    return step
+
+
+def process_due_complaints(now: datetime) -> int:
+    """Move every complaint whose stage deadline passed, then send the reminders due."""
+    negotiating = Complaint.objects.filter(status=Complaint.Status.NEGOTIATING)
+    moved = _drain(negotiating.filter(due_at__lte=now), _negotiation_step(now))
+    reminder_window = deadline_policy(now).hours("reminder_hours")
+    unreminded = negotiating.filter(due_at__gt=now, due_at__lte=now + reminder_window).filter(
+        Q(reminded_for_due_at__isnull=True) | ~Q(reminded_for_due_at=F("due_at"))
+    )
+    moved += _drain(
+        unreminded, lambda complaint: services.send_reminder(complaint=complaint, now=now)
+    )
+    return moved
+
 
 # Each function takes `now`, applies what is due through the services, and returns how
 # many things it moved. Lower layers first, so a restricted merchant is current before
 # complaints are processed.
-DEADLINE_FUNCTIONS: tuple[Callable[[datetime], int], ...] = ()
+DEADLINE_FUNCTIONS: tuple[Callable[[datetime], int], ...] = (
+    process_due_top_ups,
+    process_due_complaints,
+)
 
 
 def run_all_deadlines(now: datetime) -> dict[str, int]:

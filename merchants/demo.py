@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
+
 from accounts import roles
 from accounts.demo import DEMO_PASSWORD, ensure_user
 
@@ -185,7 +187,7 @@ ORDER_SHAPES = (
         24 * 9,
         80,
         120,
-        24 * 7,
+        48,
     ),
 )
 
@@ -295,3 +297,8 @@ def seed_orders(*, merchants, consumers, now):
                     "delivered_at": now - timedelta(days=2),
                 },
             )
+
+
+def finance_user():
+    """The demo finance login, who records the demo pay-ins."""
+    return get_user_model().objects.get(username="finance@demo.test")

@@ -10,9 +10,7 @@ pytestmark = pytest.mark.django_db
 
 def test_process_deadlines_runs_every_registered_function_once(monkeypatch):
     calls = []
-    monkeypatch.setattr(
-        deadlines, "DEADLINE_FUNCTIONS", (lambda now: calls.append(now) or 3,)
-    )
+    monkeypatch.setattr(deadlines, "DEADLINE_FUNCTIONS", (lambda now: calls.append(now) or 3,))
     from disputes.management.commands import process_deadlines
 
     monkeypatch.setattr(process_deadlines, "DEADLINE_FUNCTIONS", deadlines.DEADLINE_FUNCTIONS)
@@ -32,3 +30,10 @@ def test_the_celery_task_runs_the_same_deadlines(monkeypatch):
 
     monkeypatch.setattr(tasks, "run_all_deadlines", lambda now: {"x": 1})
     assert tasks.process_deadlines.delay().get() == {"x": 1}
+
+
+def test_the_state_machine_can_be_drawn():
+    out = io.StringIO()
+    call_command("graph_transitions", "disputes.Complaint", stdout=out)
+    for transition in ("escalate", "accept_claim", "accept_offer", "withdraw", "lapse", "reopen"):
+        assert transition in out.getvalue()

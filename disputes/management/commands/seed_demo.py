@@ -3,6 +3,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.demo import DEMO_PASSWORD
+from deposits.demo import seed_deposits
+from disputes.demo import seed_complaints
 from merchants import demo as merchant_demo
 
 
@@ -15,6 +17,8 @@ class Command(BaseCommand):
             consumers = merchant_demo.seed_people()
             merchants = merchant_demo.seed_stores()
             merchant_demo.seed_orders(merchants=merchants, consumers=consumers, now=now)
+            seed_deposits(merchants=merchants, now=now, actor=merchant_demo.finance_user())
+            seed_complaints(now=now)
         self.stdout.write(self.style.SUCCESS("Demo data is loaded."))
         self.stdout.write(LOGINS.format(password=DEMO_PASSWORD))
 

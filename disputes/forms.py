@@ -1,0 +1,117 @@
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from merchants.models import MONEY
+
+from .models import Complaint, Evidence
+from .uploads import MAX_FILES_PER_PARTY
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; each is checked by the service when it is stored."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        if len(files) > MAX_FILES_PER_PARTY:
+            raise forms.ValidationError(
+                _("Attach at most %(max)s files."), params={"max": MAX_FILES_PER_PARTY}
+            )
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+class ComplaintForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What went wrong"), choices=Complaint.Kind.choices, widget=forms.RadioSelect
+    )
+    description = forms.CharField(
+        label=_("What happened"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=5000,
+        help_text=_(
+            "The facts in your own words: dates, what the merchant said, what you received."
+        ),
+    )
+    claimed_amount = forms.DecimalField(
+        label=_("Amount you claim (¥)"),
+        min_value=Decimal("0.01"),
+        help_text=_("At most what the rules allow; the platform checks it."),
+        **MONEY,
+    )
+    return_requested_at = forms.DateTimeField(
+        label=_("When you asked for the return"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Only for a refused 7-day return."),
+    )
+    return_shipping = forms.DecimalField(
+        label=_("Return shipping you paid (¥)"),
+        required=False,
+        min_value=0,
+        help_text=_("Only for goods not as described."),
+        **MONEY,
+    )
+    evidence_kind = forms.ChoiceField(
+        label=_("Type of the attached files"),
+        choices=Evidence.Kind.choices,
+        initial=Evidence.Kind.PHOTO,
+    )
+    files = MultipleFileField(
+        label=_("Evidence"),
+        required=False,
+        help_text=_(
+            "Photos, chat logs, vouchers: JPEG, PNG, WebP or PDF, up to 10 MB each, 20 in all."
+        ),
+    )
+
+    def __init__(self, *args, kinds=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if kinds is not None:
+            self.fields["kind"].choices = [
+                (k, label) for k, label in Complaint.Kind.choices if k in kinds
+            ]
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Message"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
+
+
+class EvidenceForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Type"), choices=Evidence.Kind.choices)
+    files = MultipleFileField(
+        label=_("Files"), help_text=_("JPEG, PNG, WebP or PDF, up to 10 MB each.")
+    )
+    description = forms.CharField(label=_("Description"), max_length=300, required=False)
+
+
+class RefuseForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why you refuse"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        help_text=_("The consumer and, if they escalate, the platform read this."),
+    )
+
+
+class OfferForm(forms.Form):
+    refund = forms.DecimalField(
+        label=_("Refund (¥)"), min_value=0, initial=Decimal("0.00"), **MONEY
+    )
+    compensation = forms.DecimalField(
+        label=_("Compensation (¥)"), min_value=0, initial=Decimal("0.00"), **MONEY
+    )
+    note = forms.CharField(
+        label=_("Note to the consumer"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+    )

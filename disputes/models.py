@@ -1,0 +1,673 @@
+import secrets
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+
+from merchants.models import MONEY, Merchant, Order
+
+from . import compensation
+from . import permissions as can
+
+ZERO = Decimal("0.00")
+
+
+class EffectiveDated(models.Model):
+    """A policy row in force from `effective_from` until the next row takes over."""
+
+    effective_from = models.DateTimeField(_("effective from"), unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-effective_from"]
+        get_latest_by = "effective_from"
+
+    @classmethod
+    def in_force(cls, at=None):
+        """The row in force at `at` (now by default); None before the first one."""
+        at = at or timezone.now()
+        return cls.objects.filter(effective_from__lte=at).order_by("-effective_from").first()
+
+
+class CompensationRule(EffectiveDated):
+    """What each kind of complaint pays; a complaint uses the rule in force at payment."""
+
+    counterfeit_multiple = models.DecimalField(
+        _("counterfeit: multiple of the base"), max_digits=5, decimal_places=2, default=Decimal("4")
+    )
+    counterfeit_window_days = models.PositiveIntegerField(
+        _("counterfeit: days after completion"), default=90
+    )
+    return_window_hours = models.PositiveIntegerField(
+        _("7-day return: hours from 00:00 after delivery"), default=168
+    )
+    after_sales_window_days = models.PositiveIntegerField(
+        _("after-sales: days after completion"), default=15
+    )
+    mismatch_window_days = models.PositiveIntegerField(
+        _("description mismatch: days after completion"), default=15
+    )
+    false_ad_multiple = models.DecimalField(
+        _("false advertising / price fraud: multiple"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("3"),
+    )
+    false_ad_minimum = models.DecimalField(
+        _("false advertising / price fraud: minimum compensation"),
+        default=Decimal("500.00"),
+        **MONEY,
+    )
+    false_ad_window_days = models.PositiveIntegerField(
+        _("false advertising / price fraud: days after completion"), default=15
+    )
+    late_ship_rate = models.DecimalField(
+        _("late shipping: share of the base"),
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.30"),
+    )
+    late_ship_minimum = models.DecimalField(
+        _("late shipping: minimum"), default=Decimal("5.00"), **MONEY
+    )
+    late_ship_maximum = models.DecimalField(
+        _("late shipping: maximum per 24 h"), default=Decimal("500.00"), **MONEY
+    )
+    late_ship_grace_hours = models.PositiveIntegerField(
+        _("late shipping: hours to ship without a promise"), default=48
+    )
+    late_ship_window_days = models.PositiveIntegerField(
+        _("late shipping: days after completion"), default=15
+    )
+
+    class Meta(EffectiveDated.Meta):
+        verbose_name = _("compensation rule")
+        verbose_name_plural = _("compensation rules")
+
+    def __str__(self):
+        return str(
+            _("Compensation rules from %(date)s")
+            % {"date": timezone.localtime(self.effective_from).date()}
+        )
+
+    def as_rules(self) -> compensation.Rules:
+        fields = compensation.Rules.__dataclass_fields__
+        return compensation.Rules(**{name: getattr(self, name) for name in fields})
+
+
+class DeadlinePolicy(EffectiveDated):
+    """How long each party has at each stage; a stage uses the policy in force when it starts."""
+
+    merchant_response_hours = models.PositiveIntegerField(
+        _("merchant's time to answer (hours)"), default=48
+    )
+    offer_acceptance_hours = models.PositiveIntegerField(
+        _("consumer's time to accept an offer (hours)"), default=72
+    )
+    negotiation_lapse_days = models.PositiveIntegerField(
+        _("days to escalate or settle after the merchant's answer"), default=7
+    )
+    reopen_days = models.PositiveIntegerField(_("days to report an unpaid settlement"), default=7)
+    reminder_hours = models.PositiveIntegerField(
+        _("reminder before a deadline (hours)"), default=24
+    )
+    info_request_hours = models.PositiveIntegerField(
+        _("time to answer an information request (hours)"), default=72
+    )
+    decision_working_days = models.PositiveIntegerField(
+        _("working days to decide after escalation"), default=4
+    )
+    pay_first_hours = models.PositiveIntegerField(
+        _("merchant's time to pay first (hours)"), default=72
+    )
+    appeal_window_days = models.PositiveIntegerField(_("days to appeal"), default=5)
+    appeal_response_hours = models.PositiveIntegerField(
+        _("time to respond to an appeal (hours)"), default=48
+    )
+
+    class Meta(EffectiveDated.Meta):
+        verbose_name = _("deadline policy")
+        verbose_name_plural = _("deadline policies")
+
+    def __str__(self):
+        return str(
+            _("Deadlines from %(date)s") % {"date": timezone.localtime(self.effective_from).date()}
+        )
+
+    def hours(self, name: str) -> timedelta:
+        return timedelta(hours=getattr(self, name))
+
+    def days(self, name: str) -> timedelta:
+        return timedelta(days=getattr(self, name))
+
+
+class Complaint(ConcurrentTransitionMixin, models.Model):
+    class Kind(models.TextChoices):
+        COUNTERFEIT = "counterfeit", _("Counterfeit goods")
+        SEVEN_DAY_RETURN = "seven_day_return", _("7-day return refused")
+        AFTER_SALES = "after_sales", _("After-sales promise broken")
+        DESCRIPTION_MISMATCH = "description_mismatch", _("Not as described")
+        FALSE_ADVERTISING = "false_advertising", _("False advertising")
+        PRICE_FRAUD = "price_fraud", _("Price fraud")
+        LATE_SHIPPING = "late_shipping", _("Late shipping")
+
+    class Status(models.TextChoices):
+        NEGOTIATING = "negotiating", _("Negotiating")
+        SETTLED = "settled", _("Settled")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        UNDER_REVIEW = "under_review", _("Under platform review")
+        AWAITING_INFO = "awaiting_info", _("Waiting for information")
+        AWAITING_APPROVAL = "awaiting_approval", _("Waiting for approval")
+        AWAITING_MERCHANT_PAYMENT = (
+            "awaiting_merchant_payment",
+            _("Waiting for the merchant to pay"),
+        )
+        PAID = "paid", _("Paid")
+        REJECTED = "rejected", _("Rejected")
+        UNDER_APPEAL = "under_appeal", _("Under appeal")
+        CLOSED = "closed", _("Closed")
+
+    class MerchantAnswer(models.TextChoices):
+        NONE = "", _("No answer yet")
+        ACCEPTED = "accepted", _("Accepted the claim")
+        REFUSED = "refused", _("Refused")
+        OFFERED = "offered", _("Made an offer")
+
+    class ClosureReason(models.TextChoices):
+        NONE = "", "—"
+        SETTLED_CLAIM = "settled_claim", _("The merchant accepted the claim")
+        SETTLED_OFFER = "settled_offer", _("The consumer accepted the merchant's offer")
+        WITHDRAWN = "withdrawn", _("Withdrawn by the consumer")
+        LAPSED = "lapsed", _("Neither escalated nor settled in time")
+
+    number = models.CharField(_("complaint number"), max_length=20, unique=True, editable=False)
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("order")
+    )
+    consumer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="complaints",
+        verbose_name=_("consumer"),
+    )
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("merchant")
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    description = models.TextField(_("what happened"))
+    claimed_amount = models.DecimalField(_("claimed amount"), **MONEY)
+    suggested_amount = models.DecimalField(
+        _("rule-based suggestion"),
+        default=ZERO,
+        help_text=_("What the rules in force at payment allow, before any cap."),
+        **MONEY,
+    )
+    suggested_refund = models.DecimalField(
+        _("refund part of the suggestion"), default=ZERO, **MONEY
+    )
+    return_requested_at = models.DateTimeField(_("return requested at"), null=True, blank=True)
+    return_shipping = models.DecimalField(_("return shipping paid"), default=ZERO, **MONEY)
+    status = FSMField(
+        _("status"), default=Status.NEGOTIATING, choices=Status.choices, protected=True
+    )
+    due_at = models.DateTimeField(_("current deadline"), null=True, blank=True)
+    reminded_for_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    merchant_answer = models.CharField(
+        _("merchant's answer"),
+        max_length=10,
+        choices=MerchantAnswer.choices,
+        blank=True,
+        default="",
+    )
+    merchant_answered_at = models.DateTimeField(_("merchant answered at"), null=True, blank=True)
+    refusal_reason = models.TextField(_("reason for refusing"), blank=True)
+    lapses_at = models.DateTimeField(
+        _("lapses at"),
+        null=True,
+        blank=True,
+        help_text=_("7 days after the merchant's first answer, unless escalated or settled."),
+    )
+    settled_amount = models.DecimalField(_("settled amount"), null=True, blank=True, **MONEY)
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
+    reopen_until = models.DateTimeField(
+        _("unpaid settlement can be reported until"), null=True, blank=True
+    )
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    escalated_by_system = models.BooleanField(_("escalated by the deadline"), default=False)
+    held_amount = models.DecimalField(_("held on the deposit"), default=ZERO, **MONEY)
+    assigned_reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_complaints",
+        verbose_name=_("assigned reviewer"),
+    )
+    closure_reason = models.CharField(
+        _("closure reason"), max_length=20, choices=ClosureReason.choices, blank=True, default=""
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("filed at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="complaint_status_due"),
+            models.Index(fields=["consumer", "-created_at"], name="complaint_consumer_recent"),
+            models.Index(fields=["merchant", "status"], name="complaint_merchant_status"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "kind"], name="complaint_one_per_order_and_kind"
+            ),
+            models.CheckConstraint(
+                condition=Q(claimed_amount__gt=0), name="complaint_claim_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(held_amount__gte=0), name="complaint_held_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def save(self, *args, **kwargs):
+        if not self.number:
+            self.number = self.new_number()
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def new_number() -> str:
+        """TS + the filing date + six random digits: unique, and not a count of complaints."""
+        day = timezone.localdate().strftime("%Y%m%d")
+        while True:
+            number = f"TS{day}{secrets.randbelow(10**6):06d}"
+            if not Complaint.objects.filter(number=number).exists():
+                return number
+
+    def as_of(self, now):
+        """Judge deadlines and conditions at `now` (the services' single instant)."""
+        self._as_of = now
+        return self
+
+    @property
+    def now(self):
+        return getattr(self, "_as_of", None) or timezone.now()
+
+    @property
+    def ledger_reference(self) -> str:
+        return f"complaint:{self.number}"
+
+    @property
+    def open_offer(self):
+        return next((o for o in self.offers.all() if o.status == Offer.Status.OPEN), None)
+
+    # --- transitions: pure state changes; the services do everything else -------------
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=Status.NEGOTIATING,
+        target=Status.SETTLED,
+        permission=can.act_for_merchant,
+        custom={"admin": False},
+    )
+    def accept_claim(self, *, reopen_until, by=None, description=None):
+        self.merchant_answer = self.MerchantAnswer.ACCEPTED
+        self.merchant_answered_at = self.merchant_answered_at or self.now
+        self._settle(self.claimed_amount, self.ClosureReason.SETTLED_CLAIM, reopen_until)
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=Status.NEGOTIATING,
+        target=Status.NEGOTIATING,
+        permission=can.act_for_merchant,
+        conditions=[can.merchant_may_still_answer],
+        custom={"admin": False},
+    )
+    def refuse(self, *, reason, lapses_at, by=None, description=None):
+        self._answer(self.MerchantAnswer.REFUSED, lapses_at)
+        self.refusal_reason = reason
+        self.due_at = self.lapses_at
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=Status.NEGOTIATING,
+        target=Status.NEGOTIATING,
+        permission=can.act_for_merchant,
+        conditions=[can.merchant_may_still_answer],
+        custom={"admin": False},
+    )
+    def make_offer(self, *, offer_expires_at, lapses_at, by=None, description=None):
+        self._answer(self.MerchantAnswer.OFFERED, lapses_at)
+        self.due_at = min(offer_expires_at, self.lapses_at)
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=Status.NEGOTIATING,
+        target=Status.SETTLED,
+        permission=can.act_as_consumer,
+        conditions=[can.has_open_offer],
+        custom={"admin": False},
+    )
+    def accept_offer(self, *, amount, reopen_until, by=None, description=None):
+        self._settle(amount, self.ClosureReason.SETTLED_OFFER, reopen_until)
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=Status.NEGOTIATING,
+        target=Status.NEGOTIATING,
+        permission=can.act_as_consumer,
+        conditions=[can.has_open_offer],
+        custom={"admin": False},
+    )
+    def decline_offer(self, *, by=None, description=None):
+        self.due_at = self.lapses_at
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=Status.NEGOTIATING,
+        target=Status.NEGOTIATING,
+        permission=can.act_as_system,
+        custom={"admin": False},
+    )
+    def expire_offer(self, *, by=None, description=None):
+        self.due_at = self.lapses_at
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=[Status.NEGOTIATING, Status.UNDER_REVIEW, Status.AWAITING_INFO],
+        target=Status.WITHDRAWN,
+        permission=can.act_as_consumer,
+        custom={"admin": False},
+    )
+    def withdraw(self, *, by=None, description=None):
+        self._close(self.ClosureReason.WITHDRAWN)
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=Status.NEGOTIATING,
+        target=Status.UNDER_REVIEW,
+        permission=can.escalate,
+        conditions=[can.may_escalate_now],
+        custom={"admin": False},
+    )
+    def escalate(self, *, by_system=False, by=None, description=None):
+        self.escalated_at = self.now
+        self.escalated_by_system = by_system
+        self.due_at = None
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=Status.NEGOTIATING,
+        target=Status.CLOSED,
+        permission=can.act_as_system,
+        custom={"admin": False},
+    )
+    def lapse(self, *, by=None, description=None):
+        self._close(self.ClosureReason.LAPSED)
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=Status.SETTLED,
+        target=Status.UNDER_REVIEW,
+        permission=can.act_as_consumer,
+        conditions=[can.within_reopen_window],
+        custom={"admin": False},
+    )
+    def reopen(self, *, by=None, description=None):
+        self.escalated_at = self.now
+        self.closure_reason = self.ClosureReason.NONE
+        self.reopen_until = None
+        self.due_at = None
+
+    def _answer(self, answer, lapses_at):
+        self.merchant_answer = answer
+        if not self.merchant_answered_at:
+            self.merchant_answered_at = self.now
+            self.lapses_at = lapses_at
+
+    def _settle(self, amount, reason, reopen_until):
+        self.settled_amount = amount
+        self.settled_at = self.now
+        self.reopen_until = reopen_until
+        self.closure_reason = reason
+        self.due_at = None
+
+    def _close(self, reason):
+        self.closure_reason = reason
+        self.closed_at = self.now
+        self.due_at = None
+
+
+class Offer(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for the consumer")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        EXPIRED = "expired", _("Expired")
+
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="offers", verbose_name=_("complaint")
+    )
+    refund = models.DecimalField(_("refund"), default=ZERO, **MONEY)
+    compensation = models.DecimalField(_("compensation"), default=ZERO, **MONEY)
+    note = models.TextField(_("note to the consumer"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    expires_at = models.DateTimeField(_("expires at"))
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("made by"),
+    )
+    created_at = models.DateTimeField(_("made at"), default=timezone.now)
+    responded_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["complaint"],
+                condition=Q(status="open"),
+                name="offer_one_open_per_complaint",
+            ),
+            models.CheckConstraint(
+                condition=Q(refund__gte=0)
+                & Q(compensation__gte=0)
+                & (Q(refund__gt=0) | Q(compensation__gt=0)),
+                name="offer_pays_something",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.complaint} · {self.total}"
+
+    @property
+    def total(self) -> Decimal:
+        return self.refund + self.compensation
+
+
+class Party(models.TextChoices):
+    CONSUMER = "consumer", _("Consumer")
+    MERCHANT = "merchant", _("Merchant")
+    PLATFORM = "platform", _("Platform")
+
+
+class Message(models.Model):
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="messages", verbose_name=_("complaint")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    party = models.CharField(_("party"), max_length=10, choices=Party.choices)
+    body = models.TextField(_("message"))
+    internal = models.BooleanField(_("internal to the platform"), default=False)
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(internal=False) | Q(party="platform"),
+                name="message_internal_only_platform",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.complaint} · {self.get_party_display()}"
+
+
+def evidence_path(instance, filename):
+    """Stored under a random name: nothing of the uploader's file name reaches the disk."""
+    return f"evidence/{timezone.now():%Y/%m}/{secrets.token_hex(16)}{instance.extension}"
+
+
+class Evidence(models.Model):
+    class Kind(models.TextChoices):
+        PHOTO = "photo", _("Photo")
+        CHAT_LOG = "chat_log", _("Chat log")
+        PAYMENT_VOUCHER = "payment_voucher", _("Payment voucher")
+        LOGISTICS_RECORD = "logistics_record", _("Logistics record")
+        AUTHENTICATION_REPORT = "authentication_report", _("Authentication report")
+        OTHER = "other", _("Other")
+
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("complaint")
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    party = models.CharField(_("party"), max_length=10, choices=Party.choices)
+    kind = models.CharField(_("type"), max_length=30, choices=Kind.choices)
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=200)
+    content_type = models.CharField(_("content type"), max_length=40)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    original_name = models.CharField(_("original file name"), max_length=200)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.complaint} · {self.get_kind_display()}"
+
+    @property
+    def extension(self) -> str:
+        return {
+            "image/jpeg": ".jpg",
+            "image/png": ".png",
+            "image/webp": ".webp",
+            "application/pdf": ".pdf",
+        }.get(self.content_type, "")
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class Notification(models.Model):
+    """An in-app notice; its text is rendered in the reader's language when shown."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("user"),
+    )
+    complaint = models.ForeignKey(
+        Complaint,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("complaint"),
+    )
+    event = models.CharField(_("event"), max_length=40)
+    params = models.JSONField(_("details"), default=dict, blank=True)
+    url = models.CharField(_("link"), max_length=200)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
+
+    def __str__(self):
+        return f"{self.user} · {self.event}"
+
+
+class ConsumerStrike(models.Model):
+    """A complaint rejected as malicious; two within 12 months restrict filing for 90 days."""
+
+    consumer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="strikes",
+        verbose_name=_("consumer"),
+    )
+    complaint = models.OneToOneField(
+        Complaint, on_delete=models.PROTECT, related_name="strike", verbose_name=_("complaint")
+    )
+    created_at = models.DateTimeField(_("given at"), default=timezone.now)
+    removed_at = models.DateTimeField(
+        _("removed at"),
+        null=True,
+        blank=True,
+        help_text=_("Set when an appeal overturns the rejection."),
+    )
+
+    class Meta:
+        verbose_name = _("consumer strike")
+        verbose_name_plural = _("consumer strikes")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.consumer} · {self.complaint}"

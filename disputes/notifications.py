@@ -1,0 +1,99 @@
+"""Telling each party what needs their action: in-app notifications and e-mail, on commit.
+
+A notification stores an event name and its parameters, so it is shown in the reader's
+language at the time they read it; e-mail goes out in the platform's default language.
+"""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from .models import Notification
+
+EVENTS = {
+    "filed": _("New complaint %(number)s about “%(item)s”. Answer by %(due)s."),
+    "accepted": _(
+        "The merchant accepted your claim on %(number)s: %(amount)s. "
+        "The merchant pays you directly."
+    ),
+    "refused": _(
+        "The merchant refused %(number)s. You can ask the platform to step in until %(due)s."
+    ),
+    "offer_made": _(
+        "The merchant offers %(amount)s to settle %(number)s. Accept or decline by %(due)s."
+    ),
+    "offer_accepted": _(
+        "The consumer accepted your offer on %(number)s: pay %(amount)s directly to the consumer."
+    ),
+    "offer_declined": _("The consumer declined your offer on %(number)s."),
+    "offer_expired": _(
+        "The offer on %(number)s expired unanswered. "
+        "You can ask the platform to step in until %(due)s."
+    ),
+    "escalated": _(
+        "%(number)s is now under platform review. %(held)s of the deposit is held for it."
+    ),
+    "escalated_silent": _(
+        "The merchant did not answer %(number)s in time, so the platform stepped in."
+    ),
+    "withdrawn": _("The consumer withdrew complaint %(number)s."),
+    "lapsed": _("Complaint %(number)s closed: it was neither escalated nor settled in time."),
+    "reopened": _(
+        "The consumer reports the settlement of %(number)s was not paid; "
+        "the platform is reviewing it."
+    ),
+    "message": _("New message on %(number)s."),
+    "evidence": _("New evidence on %(number)s."),
+    "reminder": _("Reminder: %(number)s needs your action by %(due)s."),
+}
+
+
+def render(notification: Notification) -> str:
+    template = EVENTS.get(notification.event)
+    if template is None:
+        return notification.event
+    return str(template) % _display_params(notification.params)
+
+
+def _display_params(params: dict) -> dict:
+    """Turn stored ISO times into the reader's local format; the rest is shown as stored."""
+    shown = dict(params)
+    for key in ("due",):
+        if shown.get(key):
+            moment = timezone.localtime(datetime.fromisoformat(shown[key]))
+            shown[key] = date_format(moment, "DATETIME_FORMAT")
+    return shown
+
+
+def notify(*, users, complaint, event: str, url: str, **params) -> None:
+    """Record an in-app notification for each user and e-mail them once the write commits."""
+    users = [u for u in users if u is not None and getattr(u, "pk", None)]
+    if not users:
+        return
+    params = {"number": complaint.number, **{k: _storable(v) for k, v in params.items()}}
+    Notification.objects.bulk_create(
+        Notification(user=user, complaint=complaint, event=event, params=params, url=url)
+        for user in users
+    )
+    recipients = [u.email or u.username for u in users if "@" in (u.email or u.username)]
+    if recipients:
+        transaction.on_commit(lambda: _email(recipients, event, params, url))
+
+
+def _storable(value):
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _email(recipients, event, params, url):
+    with translation.override(settings.LANGUAGE_CODE):
+        text = str(EVENTS[event]) % _display_params(params)
+        subject = str(_("[Deposit Claims] %(number)s")) % params
+        body = f"{text}\n\n{settings.SITE_URL}{url}\n"
+    send_mass_mail([(subject, body, None, [to]) for to in recipients], fail_silently=False)

@@ -1,0 +1,88 @@
+"""Who may take each transition, and when: the `permission` and `conditions` of the machine.
+
+A permission receives the complaint and the acting user; the deadline processor acts as
+`SYSTEM`. Conditions read the complaint as of `complaint.now`, which the services set to
+the moment they act on, so that deadlines are judged at one instant.
+"""
+
+from accounts import roles
+
+
+class SystemActor:
+    """The deadline processor: it is nobody, and only system transitions accept it."""
+
+    is_system = True
+    is_authenticated = False
+    pk = id = None
+
+    def __str__(self):
+        return "system"
+
+
+SYSTEM = SystemActor()
+
+
+def is_system(user) -> bool:
+    return getattr(user, "is_system", False)
+
+
+def act_as_consumer(complaint, user) -> bool:
+    return not is_system(user) and user.is_authenticated and user.pk == complaint.consumer_id
+
+
+def act_for_merchant(complaint, user) -> bool:
+    if is_system(user) or not user.is_authenticated:
+        return False
+    membership = getattr(user, "merchant_membership", None)
+    return membership is not None and membership.merchant_id == complaint.merchant_id
+
+
+def act_as_system(complaint, user) -> bool:
+    return is_system(user)
+
+
+def escalate(complaint, user) -> bool:
+    return is_system(user) or act_as_consumer(complaint, user)
+
+
+def is_reviewer(user) -> bool:
+    return user.is_authenticated and user.is_staff and roles.has_role(user, roles.REVIEWERS)
+
+
+# --- conditions -------------------------------------------------------------------------
+
+
+def merchant_silent_past_deadline(complaint) -> bool:
+    return (
+        not complaint.merchant_answer
+        and complaint.due_at is not None
+        and complaint.due_at <= complaint.now
+    )
+
+
+def may_escalate_now(complaint) -> bool:
+    """After a refusal, a declined or expired offer, or the merchant's silence past 48 h."""
+    if complaint.merchant_answer == complaint.MerchantAnswer.REFUSED:
+        return True
+    if complaint.merchant_answer == complaint.MerchantAnswer.OFFERED:
+        return complaint.open_offer is None
+    return merchant_silent_past_deadline(complaint)
+
+
+def has_open_offer(complaint) -> bool:
+    offer = complaint.open_offer
+    return offer is not None and offer.expires_at > complaint.now
+
+
+def has_no_open_offer(complaint) -> bool:
+    return complaint.open_offer is None
+
+
+def merchant_may_still_answer(complaint) -> bool:
+    return complaint.merchant_answer != complaint.MerchantAnswer.REFUSED and has_no_open_offer(
+        complaint
+    )
+
+
+def within_reopen_window(complaint) -> bool:
+    return complaint.reopen_until is not None and complaint.now < complaint.reopen_until

@@ -1,0 +1,253 @@
+"""Reads of complaints shared by several pages, always scoped to the person asking."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from itertools import pairwise
+
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from merchants.models import Order
+
+from . import compensation
+from .compensation import total
+from .models import (
+    ZERO,
+    CompensationRule,
+    Complaint,
+    ConsumerStrike,
+    DeadlinePolicy,
+    Evidence,
+    Message,
+    Notification,
+    Offer,
+)
+
+STRIKE_WINDOW = timedelta(days=365)
+STRIKES_TO_RESTRICT = 2
+RESTRICTION = timedelta(days=90)
+
+LIVE_STATUSES = (
+    Complaint.Status.NEGOTIATING,
+    Complaint.Status.UNDER_REVIEW,
+    Complaint.Status.AWAITING_INFO,
+    Complaint.Status.AWAITING_APPROVAL,
+    Complaint.Status.AWAITING_MERCHANT_PAYMENT,
+    Complaint.Status.UNDER_APPEAL,
+)
+
+
+def deadline_policy(at: datetime) -> DeadlinePolicy:
+    return DeadlinePolicy.in_force(at) or DeadlinePolicy()
+
+
+def compensation_rule(at: datetime) -> CompensationRule:
+    return CompensationRule.in_force(at) or CompensationRule()
+
+
+def filing_restricted_until(consumer, now: datetime) -> datetime | None:
+    """Two strikes within 12 months restrict filing for 90 days from the second."""
+    strikes = list(
+        ConsumerStrike.objects.filter(
+            consumer=consumer,
+            removed_at__isnull=True,
+            created_at__gt=now - STRIKE_WINDOW - RESTRICTION,
+        )
+        .values_list("created_at", flat=True)
+        .order_by("created_at")
+    )
+    for earlier, later in pairwise(strikes):
+        if later - earlier <= STRIKE_WINDOW and now < later + RESTRICTION:
+            return later + RESTRICTION
+    return None
+
+
+def _with_case_file(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
+    return queryset.select_related("order", "merchant", "consumer").prefetch_related(
+        Prefetch("offers", queryset=Offer.objects.select_related("made_by")),
+        Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by")),
+    )
+
+
+def complaint_for_consumer(user, number: str) -> Complaint:
+    try:
+        return _with_case_file(Complaint.objects.filter(consumer=user)).get(number=number)
+    except Complaint.DoesNotExist:
+        raise Http404 from None
+
+
+def complaint_for_merchant(merchant, number: str) -> Complaint:
+    try:
+        return _with_case_file(Complaint.objects.filter(merchant=merchant)).get(number=number)
+    except Complaint.DoesNotExist:
+        raise Http404 from None
+
+
+def complaints_of_consumer(user) -> QuerySet[Complaint]:
+    return Complaint.objects.filter(consumer=user).select_related("order", "merchant")
+
+
+def complaints_of_merchant(merchant) -> QuerySet[Complaint]:
+    return Complaint.objects.filter(merchant=merchant).select_related("order", "consumer")
+
+
+def messages_visible_to_parties(complaint) -> QuerySet[Message]:
+    return complaint.messages.filter(internal=False).select_related("author")
+
+
+def order_for_consumer(user, order_number: str) -> Order:
+    try:
+        return Order.objects.select_related("merchant").get(
+            consumer=user, order_number=order_number
+        )
+    except Order.DoesNotExist:
+        raise Http404 from None
+
+
+def unread_notification_count(user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def notifications_of(user) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=user).select_related("complaint")
+
+
+def _late_shipping_already_awarded(order: Order) -> Decimal:
+    """What other late-shipping complaints of this consumer and store within 24 h claim."""
+    window = compensation.LATE_SHIPPING_SHARED_WINDOW
+    return (
+        Complaint.objects.filter(
+            kind=Complaint.Kind.LATE_SHIPPING,
+            consumer_id=order.consumer_id,
+            merchant_id=order.merchant_id,
+            order__paid_at__gt=order.paid_at - window,
+            order__paid_at__lt=order.paid_at + window,
+        )
+        .exclude(order=order)
+        .exclude(
+            closure_reason__in=[Complaint.ClosureReason.WITHDRAWN, Complaint.ClosureReason.LAPSED]
+        )
+        .aggregate(total=Sum("suggested_amount"))["total"]
+        or ZERO
+    )
+
+
+def suggestion_for(
+    *, order: Order, kind: str, return_shipping: Decimal = ZERO, available_for_multiple=None
+):
+    """The itemised rule-based award for a kind of complaint on an order (uncapped)."""
+    rules = compensation_rule(order.paid_at).as_rules()
+    return compensation.suggest_award(
+        kind,
+        compensation.facts_from_order(order),
+        rules,
+        return_shipping=return_shipping,
+        late_ship_already_awarded=(
+            _late_shipping_already_awarded(order) if kind == Complaint.Kind.LATE_SHIPPING else ZERO
+        ),
+        available_for_multiple=available_for_multiple,
+    )
+
+
+def _refusal(
+    *, kind, order, consumer, rules, restricted_until, existing_kinds, now, return_requested_at
+):
+    if order.consumer_id != consumer.pk:
+        return _("This is not your order.")
+    if restricted_until:
+        return _(
+            "After two complaints rejected as malicious you cannot file new ones until %(date)s."
+        ) % {"date": timezone.localtime(restricted_until).strftime("%Y-%m-%d %H:%M")}
+    if kind in existing_kinds:
+        return _(
+            "There is already a complaint of this kind on this order; it cannot be filed again."
+        )
+    return compensation.check_filing(
+        kind,
+        compensation.facts_from_order(order),
+        rules,
+        now,
+        return_requested_at=return_requested_at,
+    )
+
+
+def filing_refusal(
+    *, order: Order, consumer, kind: str, now: datetime, return_requested_at=None
+) -> str | None:
+    """Why this consumer cannot file this kind of complaint on this order now, or None."""
+    return _refusal(
+        kind=kind,
+        order=order,
+        consumer=consumer,
+        rules=compensation_rule(order.paid_at).as_rules(),
+        restricted_until=filing_restricted_until(consumer, now),
+        existing_kinds=set(Complaint.objects.filter(order=order).values_list("kind", flat=True)),
+        now=now,
+        return_requested_at=return_requested_at,
+    )
+
+
+@dataclass(frozen=True)
+class FilingOption:
+    kind: str
+    label: str
+    refusal: str | None
+    maximum: Decimal | None
+
+
+def filing_options(*, order: Order, consumer, now: datetime) -> list[FilingOption]:
+    """Each kind of complaint: whether it can be filed on this order now, and the most it pays."""
+    rules = compensation_rule(order.paid_at).as_rules()
+    facts = compensation.facts_from_order(order)
+    restricted_until = filing_restricted_until(consumer, now)
+    existing_kinds = set(Complaint.objects.filter(order=order).values_list("kind", flat=True))
+    options = []
+    for kind, label in Complaint.Kind.choices:
+        # A return request can only date from delivery on; the form asks for the real time.
+        requested = order.delivered_at if kind == Complaint.Kind.SEVEN_DAY_RETURN else None
+        refusal = _refusal(
+            kind=kind,
+            order=order,
+            consumer=consumer,
+            rules=rules,
+            restricted_until=restricted_until,
+            existing_kinds=existing_kinds,
+            now=now,
+            return_requested_at=requested,
+        )
+        maximum = None
+        if refusal is None:
+            already = (
+                _late_shipping_already_awarded(order)
+                if kind == Complaint.Kind.LATE_SHIPPING
+                else ZERO
+            )
+            maximum = total(
+                compensation.suggest_award(kind, facts, rules, late_ship_already_awarded=already)
+            )
+        options.append(FilingOption(kind, label, refusal, maximum))
+    return options
+
+
+@dataclass(frozen=True)
+class ComplaintStats:
+    filed: int
+    settled: int
+    escalated: int
+    open: int
+
+
+def merchant_complaint_stats(merchant, now: datetime) -> ComplaintStats:
+    """The last 12 months of complaints against a store, in one query."""
+    counts = Complaint.objects.filter(
+        merchant=merchant, created_at__gte=now - STRIKE_WINDOW
+    ).aggregate(
+        filed=Count("pk"),
+        settled=Count("pk", filter=Q(status=Complaint.Status.SETTLED)),
+        escalated=Count("pk", filter=Q(escalated_at__isnull=False)),
+        open=Count("pk", filter=Q(status__in=LIVE_STATUSES)),
+    )
+    return ComplaintStats(**counts)

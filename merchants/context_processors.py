@@ -1,0 +1,12 @@
+from accounts import roles
+
+
+def store(request):
+    """The merchant login's store, so every seller page can say when it is restricted."""
+    if roles.MERCHANT_STAFF not in roles.user_roles(request.user):
+        return {}
+    # Seller views already loaded the membership with its store; reuse it.
+    membership = getattr(request, "membership", None) or getattr(
+        request.user, "merchant_membership", None
+    )
+    return {"store": membership.merchant if membership else None}
