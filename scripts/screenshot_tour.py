@@ -1,7 +1,7 @@
 """Screenshots of every face of the demo, in both languages, at phone and desktop widths.
 
 Run against a server with the demo data (`make run`), then open the PNGs:
-    .venv/bin/python scripts/screenshot_tour.py [--base http://127.0.0.1:8000] [--out artifacts/tour]
+    .venv/bin/python scripts/screenshot_tour.py [--base URL] [--out artifacts/tour]
 """
 
 import argparse
@@ -9,11 +9,16 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-PASSWORD = "demo-2026"
+PASSWORD = "demo-2026"  # noqa: S105 - the printed demo password
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
 TOUR = {
     "consumer@demo.test": ["/orders/", "/notifications/", "/complaints/", "FIRST_COMPLAINT"],
-    "digital.owner@demo.test": ["/seller/", "/seller/deposit/", "/seller/complaints/", "FIRST_SELLER_COMPLAINT"],
+    "digital.owner@demo.test": [
+        "/seller/",
+        "/seller/deposit/",
+        "/seller/complaints/",
+        "FIRST_SELLER_COMPLAINT",
+    ],
     "medical.owner@demo.test": ["/seller/", "/seller/deposit/"],
     "reviewer@demo.test": ["/admin/", "/admin/disputes/complaint/", "FIRST_ADMIN_COMPLAINT"],
     "finance@demo.test": ["/admin/deposits/depositaccount/", "/admin/deposits/disbursement/"],
@@ -41,7 +46,9 @@ def main():
             for width, viewport in VIEWPORTS.items():
                 for username, paths in TOUR.items():
                     context = browser.new_context(viewport=viewport)
-                    context.add_cookies([{"name": "django_language", "value": language, "url": args.base}])
+                    context.add_cookies(
+                        [{"name": "django_language", "value": language, "url": args.base}]
+                    )
                     page = context.new_page()
                     page.goto(args.base + "/accounts/login/")
                     page.fill("#id_username", username)
@@ -57,7 +64,8 @@ def main():
                             page.goto(args.base + path)
                             previous = path
                         page.wait_for_load_state()
-                        name = f"{username.split('@')[0]}{page.url.split(args.base)[1].rstrip('/').replace('/', '_')}"
+                        path_part = page.url.split(args.base)[1].rstrip("/").replace("/", "_")
+                        name = f"{username.split('@')[0]}{path_part}"
                         page.screenshot(path=out / f"{name}-{language}-{width}.png", full_page=True)
                     context.close()
         browser.close()

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.operations import RunPython
+from django.utils import translation
 
 from accounts import sms
 
@@ -54,6 +55,13 @@ def reference_data(transactional_db):
 def _postgres_reference_data(request):
     if request.node.get_closest_marker("postgres"):
         request.getfixturevalue("reference_data")
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Service errors read in English in tests; pages choose their language per request."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)
