@@ -33,7 +33,7 @@ run: $(VENV)/.runtime-installed
 	  $(MANAGE) runserver 127.0.0.1:$(PORT)
 
 test: $(VENV)/.dev-installed
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 messages: $(VENV)/.dev-installed
 	$(MANAGE) makemessages -l zh_Hans -l en --no-location --no-obsolete --ignore '$(VENV)' --ignore 'tests'

@@ -13,6 +13,8 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from deposit_claims.admin_display import money_column
+
 from . import services
 from .forms import AdjustmentForm, MarkFailedForm, MarkSentForm, PayInForm
 from .models import DepositAccount, DepositPolicy, DepositTier, Disbursement, LedgerEntry
@@ -98,11 +100,11 @@ class TopUpFilter(admin.SimpleListFilter):
 class DepositAccountAdmin(admin.ModelAdmin):
     list_display = (
         "merchant",
-        "balance",
-        "held",
-        "available_display",
-        "arrears",
-        "top_up_amount_due",
+        "balance_money",
+        "held_money",
+        "available_money",
+        "arrears_money",
+        "top_up_amount_due_money",
         "top_up_due_by",
         "merchant_status",
     )
@@ -112,11 +114,11 @@ class DepositAccountAdmin(admin.ModelAdmin):
     show_full_result_count = False
     fields = (
         "merchant",
-        "balance",
-        "held",
-        "available_display",
-        "arrears",
-        "top_up_amount_due",
+        "balance_money",
+        "held_money",
+        "available_money",
+        "arrears_money",
+        "top_up_amount_due_money",
         "top_up_due_by",
         "restricted_for_top_up_at",
         "closing_requested_at",
@@ -125,9 +127,11 @@ class DepositAccountAdmin(admin.ModelAdmin):
     readonly_fields = fields
     change_form_template = "deposits/admin/account_change_form.html"
 
-    @admin.display(description=_("available"))
-    def available_display(self, account):
-        return account.available
+    balance_money = money_column("balance", _("balance"))
+    held_money = money_column("held", _("held"))
+    available_money = money_column("available", _("available"))
+    arrears_money = money_column("arrears", _("arrears"))
+    top_up_amount_due_money = money_column("top_up_amount_due", _("top-up due"))
 
     @admin.display(description=_("store status"), ordering="merchant__status")
     def merchant_status(self, account):
@@ -247,16 +251,22 @@ class LedgerEntryAdmin(admin.ModelAdmin):
         "account",
         "kind",
         "reference",
-        "balance_delta",
-        "held_delta",
-        "arrears_delta",
-        "balance_after",
-        "held_after",
-        "arrears_after",
+        "balance_delta_money",
+        "held_delta_money",
+        "arrears_delta_money",
+        "balance_after_money",
+        "held_after_money",
+        "arrears_after_money",
         "actor",
     )
     list_filter = ("kind",)
     search_fields = ("=reference", "=idempotency_key", "account__merchant__code")
+    balance_delta_money = money_column("balance_delta", _("balance change"), signed=True)
+    held_delta_money = money_column("held_delta", _("held change"), signed=True)
+    arrears_delta_money = money_column("arrears_delta", _("arrears change"), signed=True)
+    balance_after_money = money_column("balance_after", _("balance after"))
+    held_after_money = money_column("held_after", _("held after"))
+    arrears_after_money = money_column("arrears_after", _("arrears after"))
     list_select_related = ("account__merchant", "actor")
     show_full_result_count = False
     paginator = EstimatedCountPaginator
@@ -288,7 +298,7 @@ class DisbursementAdmin(admin.ModelAdmin):
         "created_at",
         "payee",
         "payee_kind",
-        "amount",
+        "amount_money",
         "method",
         "payee_account",
         "status",
@@ -297,6 +307,7 @@ class DisbursementAdmin(admin.ModelAdmin):
         "external_reference",
     )
     list_filter = ("status", "payee_kind", "method")
+    amount_money = money_column("amount", _("amount"))
     search_fields = ("=reference", "=external_reference", "payee__username")
     list_select_related = ("payee",)
     show_full_result_count = False

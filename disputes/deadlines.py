@@ -65,18 +65,61 @@ def _negotiation_step(now: datetime) -> Callable[[Complaint], object]:
     return step
 
 
+def _platform_step(now: datetime) -> Callable[[Complaint], object]:
+    def step(complaint: Complaint):
+        if complaint.status == Complaint.Status.AWAITING_INFO:
+            return services.lapse_info_requests(complaint=complaint, now=now)
+        if complaint.status == Complaint.Status.AWAITING_MERCHANT_PAYMENT:
+            return services.charge_deposit(complaint=complaint, now=now)
+        if complaint.status == Complaint.Status.UNDER_APPEAL:
+            return services.lapse_appeal_response(complaint=complaint, now=now)
+        return services.close_complaint(complaint=complaint, now=now)
+
+    return step
+
+
+PLATFORM_DEADLINES = (
+    Complaint.Status.AWAITING_INFO,
+    Complaint.Status.AWAITING_MERCHANT_PAYMENT,
+    Complaint.Status.UNDER_APPEAL,
+    Complaint.Status.PAID,
+    Complaint.Status.REJECTED,
+)
+DECIDING = (
+    Complaint.Status.UNDER_REVIEW,
+    Complaint.Status.AWAITING_INFO,
+    Complaint.Status.AWAITING_APPROVAL,
+)
+
+
 def process_due_complaints(now: datetime) -> int:
-    """Move every complaint whose stage deadline passed, then send the reminders due."""
+    """Move every complaint whose stage deadline passed, flag late decisions, send reminders."""
     negotiating = Complaint.objects.filter(status=Complaint.Status.NEGOTIATING)
     moved = _drain(negotiating.filter(due_at__lte=now), _negotiation_step(now))
-    reminder_window = deadline_policy(now).hours("reminder_hours")
-    unreminded = negotiating.filter(due_at__gt=now, due_at__lte=now + reminder_window).filter(
-        Q(reminded_for_due_at__isnull=True) | ~Q(reminded_for_due_at=F("due_at"))
+    moved += _drain(
+        Complaint.objects.filter(status__in=PLATFORM_DEADLINES, due_at__lte=now),
+        _platform_step(now),
     )
+    moved += Complaint.objects.filter(
+        status__in=DECIDING, decision_due_at__lte=now, decision_overdue=False
+    ).update(decision_overdue=True)
+    reminder_window = deadline_policy(now).hours("reminder_hours")
+    unreminded = Complaint.objects.filter(
+        status__in=REMINDED, due_at__gt=now, due_at__lte=now + reminder_window
+    ).filter(Q(reminded_for_due_at__isnull=True) | ~Q(reminded_for_due_at=F("due_at")))
     moved += _drain(
         unreminded, lambda complaint: services.send_reminder(complaint=complaint, now=now)
     )
     return moved
+
+
+# Stages where a party must act before `due_at`.
+REMINDED = (
+    Complaint.Status.NEGOTIATING,
+    Complaint.Status.AWAITING_INFO,
+    Complaint.Status.AWAITING_MERCHANT_PAYMENT,
+    Complaint.Status.UNDER_APPEAL,
+)
 
 
 # Each function takes `now`, applies what is due through the services, and returns how

@@ -1,4 +1,4 @@
-"""Demo complaints in every state the negotiation half of the machine reaches.
+"""Demo complaints in every state of the machine.
 
 They are filed and moved through the real services. The few that show what a deadline
 does have that deadline moved into the past first, then the deadline processor runs.
@@ -7,9 +7,11 @@ does have that deadline moved into the past first, then the deadline processor r
 from datetime import timedelta
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
+
 from merchants.models import MerchantMember, Order
 
-from . import services
+from . import selectors, services
 from .deadlines import process_due_complaints
 from .models import Complaint
 
@@ -123,7 +125,128 @@ def seed_complaints(*, now) -> None:
     if new:
         Complaint.objects.filter(pk=soon.pk).update(due_at=now + timedelta(hours=10))
 
+    _seed_platform_half(now)
     process_due_complaints(now)
+
+
+def _staff(username):
+    return get_user_model().objects.get(username=username)
+
+
+def _under_review(order_number, kind, amount, description, reviewer):
+    complaint, new = _file(order_number, kind, amount, description)
+    if new:
+        services.refuse_claim(
+            complaint=complaint, actor=_owner(complaint.order), reason="不同意消费者的说法。"
+        )
+        services.escalate_complaint(complaint=complaint, actor=complaint.consumer)
+        services.take_case(complaint=complaint, actor=reviewer)
+        complaint.refresh_from_db()
+    return complaint, new
+
+
+def _award_in_full(complaint, reviewer, route="deposit"):
+    lines = [
+        services.LineInput(rule=line.rule, amount=line.amount)
+        for line in selectors.suggestion_for(order=complaint.order, kind=complaint.kind)
+    ]
+    return services.decide_complaint(
+        complaint=complaint,
+        actor=reviewer,
+        lines=lines,
+        reason_code="rule_broken",
+        reasoning="商家未能提供履约凭证，消费者的聊天记录与照片可以印证其说法。",
+        evidence=list(complaint.evidence.all()),
+        route=route,
+    )
+
+
+def _seed_platform_half(now):
+    """One complaint in each state of the platform's half, on the books and fashion stores."""
+    K = Complaint.Kind
+    reviewer, senior1, senior2 = (
+        _staff("reviewer@demo.test"),
+        _staff("senior1@demo.test"),
+        _staff("senior2@demo.test"),
+    )
+
+    asked, new = _under_review(
+        "DEMO403", K.AFTER_SALES, "300.00", "承诺的赠品一直没有发。", reviewer
+    )
+    if new:
+        services.request_info(
+            complaint=asked,
+            actor=reviewer,
+            party="consumer",
+            question="请上传商品页面关于赠品承诺的截图。",
+        )
+
+    big, new = _under_review("DEMO406", K.COUNTERFEIT, "29995.00", "鉴定报告显示为仿品。", senior1)
+    if new:
+        _award_in_full(big, senior1)
+
+    pay_first, new = _under_review(
+        "DEMO405", K.DESCRIPTION_MISMATCH, "1299.00", "实物与描述严重不符。", reviewer
+    )
+    if new:
+        _award_in_full(pay_first, reviewer, route="merchant_first")
+
+    paid, new = _under_review("DEMO408", K.AFTER_SALES, "300.00", "保修期内拒绝维修。", reviewer)
+    if new:
+        _award_in_full(paid, reviewer)
+
+    rejected, new = _under_review("DEMO409", K.LATE_SHIPPING, "74.70", "发货太慢。", reviewer)
+    if new:
+        services.reject_complaint(
+            complaint=rejected,
+            actor=reviewer,
+            reason_code="outside_rules",
+            reasoning="订单在承诺时间内已发货，延迟发生在物流环节。",
+        )
+
+    appealed, new = _under_review("DEMO402", K.COUNTERFEIT, "645.00", "怀疑是盗版书。", reviewer)
+    if new:
+        services.reject_complaint(
+            complaint=appealed,
+            actor=reviewer,
+            reason_code="insufficient_evidence",
+            reasoning="未提供鉴定报告或与正版的对比照片。",
+        )
+        services.appeal_complaint(
+            complaint=appealed,
+            actor=appealed.consumer,
+            reason="补充了与正版的对比照片，纸张和印刷明显不同。",
+        )
+
+    resolved, new = _under_review(
+        "DEMO209", K.AFTER_SALES, "200.00", "衬衫开线，商家拒绝修补。", reviewer
+    )
+    if new:
+        _award_in_full(resolved, reviewer)
+        services.appeal_complaint(
+            complaint=resolved, actor=_owner(resolved.order), reason="开线系穿着不当造成。"
+        )
+        services.respond_to_appeal(
+            complaint=resolved, actor=resolved.consumer, response="收到两天就开线了。"
+        )
+        services.resolve_appeal(
+            complaint=resolved,
+            actor=senior2,
+            outcome="revised_down",
+            new_total=Decimal("120.00"),
+            resolution="质量问题成立，但部分损失与使用有关。",
+        )
+
+    window, new = _under_review("DEMO208", K.AFTER_SALES, "200.00", "退款承诺未兑现。", reviewer)
+    if new:
+        _award_in_full(window, reviewer)
+        Complaint.objects.filter(pk=window.pk).update(due_at=now - timedelta(minutes=1))
+
+    advanced, new = _under_review(
+        "DEMO308", K.AFTER_SALES, "300.00", "血压计读数不准，商家不给换。", reviewer
+    )
+    if new:
+        _award_in_full(advanced, reviewer)
 
 
 def _delivered(order_number):

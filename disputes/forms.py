@@ -115,3 +115,53 @@ class OfferForm(forms.Form):
         max_length=2000,
         required=False,
     )
+
+
+class InfoAnswerForm(forms.Form):
+    answer = forms.CharField(
+        label=_("Your answer"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        help_text=_("Answer the platform's question; both sides and the platform read it."),
+    )
+    files = MultipleFileField(
+        label=_("Files (optional)"),
+        required=False,
+        help_text=_("JPEG, PNG, WebP or PDF, up to 10 MB each."),
+    )
+
+
+class PaymentProofForm(forms.Form):
+    files = MultipleFileField(
+        label=_("Payment voucher"),
+        help_text=_(
+            "A screenshot or PDF of the transfer to the consumer: JPEG, PNG, WebP or PDF, "
+            "up to 10 MB each."
+        ),
+    )
+
+
+class AppealForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Grounds of the appeal"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=5000,
+        help_text=_(
+            "What the decision got wrong, and the new information. You can appeal only once; "
+            "a senior reviewer resolves the appeal and the resolution is final."
+        ),
+    )
+    files = MultipleFileField(
+        label=_("New evidence (optional)"),
+        required=False,
+        help_text=_("JPEG, PNG, WebP or PDF, up to 10 MB each."),
+    )
+
+
+class AppealResponseForm(forms.Form):
+    response = forms.CharField(
+        label=_("Your response"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=5000,
+        help_text=_("The senior reviewer who resolves the appeal reads it with the grounds."),
+    )

@@ -6,8 +6,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from merchants.models import MONEY, Merchant, Order
@@ -131,6 +132,11 @@ class DeadlinePolicy(EffectiveDated):
     appeal_response_hours = models.PositiveIntegerField(
         _("time to respond to an appeal (hours)"), default=48
     )
+    approval_threshold = models.DecimalField(
+        _("awards above this need a senior reviewer's approval"),
+        default=Decimal("5000.00"),
+        **MONEY,
+    )
 
     class Meta(EffectiveDated.Meta):
         verbose_name = _("deadline policy")
@@ -186,6 +192,8 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         SETTLED_OFFER = "settled_offer", _("The consumer accepted the merchant's offer")
         WITHDRAWN = "withdrawn", _("Withdrawn by the consumer")
         LAPSED = "lapsed", _("Neither escalated nor settled in time")
+        APPEAL_WINDOW = "appeal_window", _("Nobody appealed in time")
+        APPEAL_RESOLVED = "appeal_resolved", _("The appeal was resolved")
 
     number = models.CharField(_("complaint number"), max_length=20, unique=True, editable=False)
     order = models.ForeignKey(
@@ -253,6 +261,25 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     closure_reason = models.CharField(
         _("closure reason"), max_length=20, choices=ClosureReason.choices, blank=True, default=""
     )
+    decision_due_at = models.DateTimeField(
+        _("decision due by"), null=True, blank=True, help_text=_("4 working days after escalation.")
+    )
+    decision_overdue = models.BooleanField(_("decision overdue"), default=False)
+    info_lapsed = models.BooleanField(_("an information request lapsed"), default=False)
+    payout_method = models.CharField(
+        _("payout method"),
+        max_length=10,
+        choices=[("alipay", _("Alipay")), ("bank", _("Bank transfer"))],
+        default="alipay",
+    )
+    payout_account = models.CharField(
+        _("payout account"),
+        max_length=100,
+        blank=True,
+        help_text=_("Where the consumer is paid; their marketplace account by default."),
+    )
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    rejected_at = models.DateTimeField(_("rejected at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("filed at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -303,6 +330,15 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     @property
     def now(self):
         return getattr(self, "_as_of", None) or timezone.now()
+
+    @property
+    def pending_decision(self):
+        return next((d for d in self.decisions.all() if d.status == "pending_approval"), None)
+
+    @property
+    def final_decision(self):
+        finals = [d for d in self.decisions.all() if d.status == "final"]
+        return finals[-1] if finals else None
 
     @property
     def ledger_reference(self) -> str:
@@ -417,9 +453,10 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         conditions=[can.may_escalate_now],
         custom={"admin": False},
     )
-    def escalate(self, *, by_system=False, by=None, description=None):
+    def escalate(self, *, decision_due_at, by_system=False, by=None, description=None):
         self.escalated_at = self.now
         self.escalated_by_system = by_system
+        self.decision_due_at = decision_due_at
         self.due_at = None
 
     @fsm_log_by
@@ -444,11 +481,194 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         conditions=[can.within_reopen_window],
         custom={"admin": False},
     )
-    def reopen(self, *, by=None, description=None):
+    def reopen(self, *, decision_due_at, by=None, description=None):
         self.escalated_at = self.now
+        self.decision_due_at = decision_due_at
         self.closure_reason = self.ClosureReason.NONE
         self.reopen_until = None
         self.due_at = None
+
+    # --- the platform's half ------------------------------------------------------------
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=[Status.UNDER_REVIEW, Status.AWAITING_INFO],
+        target=RETURN_VALUE(Status.UNDER_REVIEW, Status.AWAITING_INFO),
+        permission=can.is_reviewer,
+        custom={"admin": False},
+    )
+    def take(self, *, reviewer, by=None, description=None):
+        self.assigned_reviewer = reviewer
+        return self.status
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=[Status.UNDER_REVIEW, Status.AWAITING_INFO],
+        target=Status.AWAITING_INFO,
+        permission=can.is_assigned_reviewer,
+        custom={"admin": False},
+    )
+    def request_info(self, *, due_at, by=None, description=None):
+        waiting = self.due_at if self.status == self.Status.AWAITING_INFO else None
+        self.due_at = min(d for d in (waiting, due_at) if d is not None)
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=Status.AWAITING_INFO,
+        target=Status.UNDER_REVIEW,
+        permission=can.act_as_party_or_system,
+        conditions=[can.no_open_info_request],
+        custom={"admin": False},
+    )
+    def resume_review(self, *, lapsed=False, by=None, description=None):
+        self.info_lapsed = self.info_lapsed or lapsed
+        self.due_at = None
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=Status.UNDER_REVIEW,
+        target=RETURN_VALUE(
+            Status.AWAITING_APPROVAL, Status.AWAITING_MERCHANT_PAYMENT, Status.PAID
+        ),
+        permission=can.is_assigned_reviewer,
+        custom={"admin": False},
+    )
+    def decide(
+        self,
+        *,
+        needs_approval,
+        pay_first,
+        pay_first_due_at,
+        appeal_until,
+        by=None,
+        description=None,
+    ):
+        if needs_approval:
+            return self.Status.AWAITING_APPROVAL
+        return self._route(pay_first, pay_first_due_at, appeal_until)
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=Status.AWAITING_APPROVAL,
+        target=RETURN_VALUE(Status.AWAITING_MERCHANT_PAYMENT, Status.PAID),
+        permission=can.is_approving_senior,
+        custom={"admin": False},
+    )
+    def approve(self, *, pay_first, pay_first_due_at, appeal_until, by=None, description=None):
+        return self._route(pay_first, pay_first_due_at, appeal_until)
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=Status.AWAITING_APPROVAL,
+        target=Status.UNDER_REVIEW,
+        permission=can.is_approving_senior,
+        custom={"admin": False},
+    )
+    def send_back(self, *, by=None, description=None):
+        self.due_at = None
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=Status.AWAITING_MERCHANT_PAYMENT,
+        target=Status.PAID,
+        permission=can.act_for_merchant,
+        conditions=[can.pay_first_open],
+        custom={"admin": False},
+    )
+    def confirm_payment(self, *, appeal_until, by=None, description=None):
+        self._paid(appeal_until)
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=Status.AWAITING_MERCHANT_PAYMENT,
+        target=Status.PAID,
+        permission=can.act_as_system,
+        conditions=[can.pay_first_lapsed],
+        custom={"admin": False},
+    )
+    def charge_deposit(self, *, appeal_until, by=None, description=None):
+        self._paid(appeal_until)
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=Status.UNDER_REVIEW,
+        target=Status.REJECTED,
+        permission=can.is_assigned_reviewer,
+        custom={"admin": False},
+    )
+    def reject(self, *, appeal_until, by=None, description=None):
+        self.rejected_at = self.now
+        self.held_amount = ZERO
+        self.due_at = appeal_until
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=[Status.PAID, Status.REJECTED],
+        target=Status.UNDER_APPEAL,
+        permission=can.act_as_party,
+        conditions=[can.within_appeal_window, can.not_appealed_yet],
+        custom={"admin": False},
+    )
+    def appeal(self, *, response_due_at, by=None, description=None):
+        self.due_at = response_due_at
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=Status.UNDER_APPEAL,
+        target=Status.CLOSED,
+        permission=can.is_resolving_senior,
+        conditions=[can.appeal_ready],
+        custom={"admin": False},
+    )
+    def resolve_appeal(self, *, by=None, description=None):
+        self._close(self.ClosureReason.APPEAL_RESOLVED)
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=[Status.PAID, Status.REJECTED],
+        target=Status.CLOSED,
+        permission=can.act_as_system,
+        conditions=[can.appeal_window_over],
+        custom={"admin": False},
+    )
+    def close(self, *, by=None, description=None):
+        self._close(self.ClosureReason.APPEAL_WINDOW)
+
+    def _route(self, pay_first, pay_first_due_at, appeal_until):
+        if pay_first:
+            self.due_at = pay_first_due_at
+            return self.Status.AWAITING_MERCHANT_PAYMENT
+        self._paid(appeal_until)
+        return self.Status.PAID
+
+    def _paid(self, appeal_until):
+        self.paid_at = self.now
+        self.held_amount = ZERO
+        self.due_at = appeal_until
 
     def _answer(self, answer, lapses_at):
         self.merchant_answer = answer
@@ -671,3 +891,281 @@ class ConsumerStrike(models.Model):
 
     def __str__(self):
         return f"{self.consumer} · {self.complaint}"
+
+
+class Holiday(models.Model):
+    """A public holiday: not a working day for the 4-working-day decision target."""
+
+    date = models.DateField(_("date"), unique=True)
+    name = models.CharField(_("name"), max_length=60)
+
+    class Meta:
+        verbose_name = _("public holiday")
+        verbose_name_plural = _("public holidays")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date} {self.name}"
+
+
+class InfoRequest(models.Model):
+    """The reviewer asks one party for more material, with a deadline; one open per party."""
+
+    complaint = models.ForeignKey(
+        Complaint,
+        on_delete=models.CASCADE,
+        related_name="info_requests",
+        verbose_name=_("complaint"),
+    )
+    party = models.CharField(
+        _("asked"),
+        max_length=10,
+        choices=[(Party.CONSUMER, Party.CONSUMER.label), (Party.MERCHANT, Party.MERCHANT.label)],
+    )
+    question = models.TextField(_("what is needed"))
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("asked by"),
+    )
+    created_at = models.DateTimeField(_("asked at"), default=timezone.now)
+    due_at = models.DateTimeField(_("answer by"))
+    answer = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    lapsed_at = models.DateTimeField(_("lapsed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("information request")
+        verbose_name_plural = _("information requests")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["complaint", "party"],
+                condition=Q(answered_at__isnull=True, lapsed_at__isnull=True),
+                name="info_request_one_open_per_party",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.complaint} · {self.get_party_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None and self.lapsed_at is None
+
+
+class Decision(models.Model):
+    """The platform's ruling: itemised, explained, and (above the threshold) approved."""
+
+    class Outcome(models.TextChoices):
+        UPHELD = "upheld", _("Upheld")
+        REJECTED = "rejected", _("Rejected")
+        REJECTED_MALICIOUS = "rejected_malicious", _("Rejected as malicious")
+
+    class ReasonCode(models.TextChoices):
+        RULE_BROKEN = "rule_broken", _("The merchant broke the rule claimed")
+        PARTLY_PROVEN = "partly_proven", _("The loss is only partly proven")
+        INSUFFICIENT_EVIDENCE = "insufficient_evidence", _("The evidence is insufficient")
+        OUTSIDE_RULES = "outside_rules", _("The claim is outside the rules")
+        NOT_PERSONAL_USE = "not_personal_use", _("Not bought for personal consumption")
+        BRAND_OWNER = "brand_owner", _("The claimant is the brand owner")
+        MALICIOUS = "malicious", _("The complaint is malicious")
+
+    class Route(models.TextChoices):
+        DEPOSIT = "deposit", _("Paid from the deposit")
+        MERCHANT_FIRST = "merchant_first", _("The merchant pays first")
+
+    class Status(models.TextChoices):
+        PENDING_APPROVAL = "pending_approval", _("Waiting for approval")
+        SENT_BACK = "sent_back", _("Sent back")
+        FINAL = "final", _("Final")
+
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="decisions", verbose_name=_("complaint")
+    )
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    reason_code = models.CharField(_("reason"), max_length=30, choices=ReasonCode.choices)
+    reasoning = models.TextField(_("reasoning"))
+    evidence_relied_on = models.ManyToManyField(
+        Evidence, blank=True, related_name="+", verbose_name=_("evidence relied on")
+    )
+    route = models.CharField(_("payment route"), max_length=20, choices=Route.choices, blank=True)
+    suggested_total = models.DecimalField(_("rule-based suggestion"), default=ZERO, **MONEY)
+    reduction_reason = models.TextField(_("why less than the suggestion"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.FINAL
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    sent_back_reason = models.TextField(_("why it was sent back"), blank=True)
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        ordering = ["decided_at", "id"]
+        get_latest_by = "decided_at"
+
+    def __str__(self):
+        return f"{self.complaint} · {self.get_outcome_display()}"
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.amount for line in self.lines.all()), ZERO)
+
+    @property
+    def paid_total(self) -> Decimal:
+        return sum((line.paid_amount or ZERO for line in self.lines.all()), ZERO)
+
+
+class Appeal(models.Model):
+    """Either party's one appeal; the other party responds; a senior reviewer resolves it."""
+
+    class Outcome(models.TextChoices):
+        UPHELD = "upheld", _("Decision upheld")
+        REVISED_UP = "revised_up", _("Award raised")
+        REVISED_DOWN = "revised_down", _("Award lowered")
+
+    complaint = models.OneToOneField(
+        Complaint,
+        on_delete=models.CASCADE,
+        related_name="appeal_record",
+        verbose_name=_("complaint"),
+    )
+    party = models.CharField(
+        _("appealed by"),
+        max_length=10,
+        choices=[(Party.CONSUMER, Party.CONSUMER.label), (Party.MERCHANT, Party.MERCHANT.label)],
+    )
+    appellant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("appellant"),
+    )
+    reason = models.TextField(_("grounds"))
+    created_at = models.DateTimeField(_("appealed at"), default=timezone.now)
+    response_due_at = models.DateTimeField(_("response due by"))
+    response = models.TextField(_("the other party's response"), blank=True)
+    responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
+    response_lapsed = models.BooleanField(_("no response in time"), default=False)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    new_total = models.DecimalField(_("award after the appeal"), null=True, blank=True, **MONEY)
+    resolution = models.TextField(_("resolution"), blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+
+    def __str__(self):
+        return f"{self.complaint} · {self.get_party_display()}"
+
+    @property
+    def ready_for_resolution(self) -> bool:
+        return self.responded_at is not None or self.response_lapsed
+
+
+class AwardLine(models.Model):
+    """One itemised line of an award, citing its rule; the ledger entry that paid it, once paid."""
+
+    class Category(models.TextChoices):
+        REFUND = "refund", _("Refund")
+        COMPENSATION = "compensation", _("Compensation")
+        SHIPPING = "shipping", _("Shipping")
+        OTHER = "other", _("Other")
+
+    decision = models.ForeignKey(
+        Decision,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="lines",
+        verbose_name=_("decision"),
+    )
+    appeal = models.ForeignKey(
+        Appeal,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="lines",
+        verbose_name=_("appeal"),
+    )
+    category = models.CharField(_("line"), max_length=20, choices=Category.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    rule = models.CharField(_("rule"), max_length=60)
+    explanations = models.JSONField(
+        _("explanation"), default=dict, blank=True, help_text=_("The explanation in each language.")
+    )
+    capped = models.BooleanField(_("capped at the deposit available"), default=False)
+    paid_amount = models.DecimalField(_("paid"), null=True, blank=True, **MONEY)
+    paid_by_merchant = models.BooleanField(_("paid by the merchant directly"), default=False)
+    ledger_entry = models.ForeignKey(
+        "deposits.LedgerEntry",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ledger entry"),
+    )
+
+    class Meta:
+        verbose_name = _("award line")
+        verbose_name_plural = _("award lines")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="award_line_not_negative"),
+            models.CheckConstraint(
+                condition=Q(decision__isnull=False, appeal__isnull=True)
+                | Q(decision__isnull=True, appeal__isnull=False),
+                name="award_line_of_a_decision_or_an_appeal",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_category_display()} {self.amount}"
+
+    @property
+    def explanation(self) -> str:
+        """In the reader's language: both parties and the reviewer may read different ones."""
+        language = (get_language() or settings.LANGUAGE_CODE).lower()
+        return self.explanations.get(language) or self.explanations.get(settings.LANGUAGE_CODE, "")
+
+    @staticmethod
+    def explain(text) -> dict[str, str]:
+        """A lazy explanation rendered once in every language of the site, to be stored."""
+        explanations = {}
+        for code, _name in settings.LANGUAGES:
+            with override(code):
+                explanations[code] = str(text)[:300]
+        return explanations

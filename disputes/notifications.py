@@ -50,6 +50,30 @@ EVENTS = {
     "message": _("New message on %(number)s."),
     "evidence": _("New evidence on %(number)s."),
     "reminder": _("Reminder: %(number)s needs your action by %(due)s."),
+    "info_requested": _("The platform asks for more information on %(number)s. Answer by %(due)s."),
+    "info_answered": _("New information on %(number)s: review can go on."),
+    "decided_paid": _(
+        "Decision on %(number)s: %(amount)s awarded and paid from the deposit. "
+        "Either side may appeal until %(due)s."
+    ),
+    "decided_pay_first": _(
+        "Decision on %(number)s: the merchant pays %(amount)s directly by %(due)s, "
+        "or the deposit is charged."
+    ),
+    "rejected": _(
+        "Decision on %(number)s: the complaint is rejected. You may appeal until %(due)s."
+    ),
+    "sent_back": _("The award on %(number)s was sent back for another look."),
+    "merchant_paid": _("The merchant reports paying you %(amount)s for %(number)s, with proof."),
+    "appealed": _("%(number)s was appealed. Respond by %(due)s."),
+    "appeal_answered": _(
+        "The other party responded to the appeal on %(number)s; a senior reviewer resolves it."
+    ),
+    "appeal_resolved": _("The appeal on %(number)s is resolved: %(outcome)s. This is final."),
+    "closed": _(
+        "%(number)s is closed. If you are not satisfied, the consumer association (12315) "
+        "and the courts remain open to you."
+    ),
 }
 
 

@@ -45,8 +45,48 @@ def escalate(complaint, user) -> bool:
     return is_system(user) or act_as_consumer(complaint, user)
 
 
-def is_reviewer(user) -> bool:
-    return user.is_authenticated and user.is_staff and roles.has_role(user, roles.REVIEWERS)
+def _is_reviewer(user) -> bool:
+    if is_system(user) or not (user.is_authenticated and user.is_staff):
+        return False
+    return bool(roles.user_roles(user) & {roles.REVIEWERS, roles.SENIOR_REVIEWERS})
+
+
+def _is_senior(user) -> bool:
+    return _is_reviewer(user) and roles.has_role(user, roles.SENIOR_REVIEWERS)
+
+
+def is_reviewer(complaint, user) -> bool:
+    return _is_reviewer(user)
+
+
+def is_assigned_reviewer(complaint, user) -> bool:
+    return _is_reviewer(user) and complaint.assigned_reviewer_id == user.pk
+
+
+def is_approving_senior(complaint, user) -> bool:
+    """Four eyes: a senior reviewer who did not make the decision waiting for approval."""
+    if not _is_senior(user):
+        return False
+    pending = complaint.pending_decision
+    return pending is not None and pending.decided_by_id != user.pk
+
+
+def is_resolving_senior(complaint, user) -> bool:
+    """An appeal goes to a senior reviewer who neither decided nor approved the complaint."""
+    if not _is_senior(user):
+        return False
+    involved = {d.decided_by_id for d in complaint.decisions.all()} | {
+        d.approved_by_id for d in complaint.decisions.all()
+    }
+    return user.pk not in involved
+
+
+def act_as_party(complaint, user) -> bool:
+    return act_as_consumer(complaint, user) or act_for_merchant(complaint, user)
+
+
+def act_as_party_or_system(complaint, user) -> bool:
+    return is_system(user) or act_as_party(complaint, user)
 
 
 # --- conditions -------------------------------------------------------------------------
@@ -86,3 +126,33 @@ def merchant_may_still_answer(complaint) -> bool:
 
 def within_reopen_window(complaint) -> bool:
     return complaint.reopen_until is not None and complaint.now < complaint.reopen_until
+
+
+def no_open_info_request(complaint) -> bool:
+    return not any(r.is_open for r in complaint.info_requests.all())
+
+
+def pay_first_open(complaint) -> bool:
+    """The merchant's 72 h to pay first: at `due_at` the deposit is charged instead."""
+    return complaint.due_at is not None and complaint.now < complaint.due_at
+
+
+def pay_first_lapsed(complaint) -> bool:
+    return complaint.due_at is not None and complaint.due_at <= complaint.now
+
+
+def within_appeal_window(complaint) -> bool:
+    return complaint.due_at is not None and complaint.now < complaint.due_at
+
+
+def appeal_window_over(complaint) -> bool:
+    return complaint.due_at is not None and complaint.due_at <= complaint.now
+
+
+def not_appealed_yet(complaint) -> bool:
+    return not hasattr(complaint, "appeal_record")
+
+
+def appeal_ready(complaint) -> bool:
+    appeal = getattr(complaint, "appeal_record", None)
+    return appeal is not None and appeal.ready_for_resolution

@@ -21,10 +21,12 @@ from .models import (
     ConsumerStrike,
     DeadlinePolicy,
     Evidence,
+    Holiday,
     Message,
     Notification,
     Offer,
 )
+from .working_days import add_working_days
 
 STRIKE_WINDOW = timedelta(days=365)
 STRIKES_TO_RESTRICT = 2
@@ -42,6 +44,18 @@ LIVE_STATUSES = (
 
 def deadline_policy(at: datetime) -> DeadlinePolicy:
     return DeadlinePolicy.in_force(at) or DeadlinePolicy()
+
+
+def decision_due(escalated_at: datetime) -> datetime:
+    """The 4-working-day decision target of the policy in force at escalation."""
+    days = deadline_policy(escalated_at).decision_working_days
+    horizon = timezone.localdate(escalated_at) + timedelta(days=days * 3 + 30)
+    holidays = set(
+        Holiday.objects.filter(
+            date__gte=timezone.localdate(escalated_at), date__lte=horizon
+        ).values_list("date", flat=True)
+    )
+    return add_working_days(escalated_at, days, holidays)
 
 
 def compensation_rule(at: datetime) -> CompensationRule:
@@ -66,9 +80,24 @@ def filing_restricted_until(consumer, now: datetime) -> datetime | None:
 
 
 def _with_case_file(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
-    return queryset.select_related("order", "merchant", "consumer").prefetch_related(
+    """Everything a party's page of the complaint shows, in a fixed number of queries."""
+    from .models import AwardLine, Decision, InfoRequest
+
+    lines = AwardLine.objects.select_related("ledger_entry").prefetch_related(
+        "ledger_entry__disbursements"
+    )
+    related = ("order", "merchant", "consumer", "appeal_record")
+    return queryset.select_related(*related).prefetch_related(
         Prefetch("offers", queryset=Offer.objects.select_related("made_by")),
         Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by")),
+        Prefetch(
+            "decisions",
+            queryset=Decision.objects.prefetch_related(
+                Prefetch("lines", queryset=lines), "evidence_relied_on"
+            ),
+        ),
+        Prefetch("info_requests", queryset=InfoRequest.objects.all()),
+        Prefetch("appeal_record__lines", queryset=lines),
     )
 
 

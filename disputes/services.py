@@ -5,12 +5,13 @@ Each one locks the complaint row, checks the actor's right and the state with
 entries through `deposits.services`), saves, and notifies the parties on commit.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +22,19 @@ from deposits import services as ledger
 from merchants.models import MerchantMember, Order
 
 from . import compensation, selectors
-from .models import ZERO, Complaint, Evidence, Message, Offer, Party
+from .models import (
+    ZERO,
+    Appeal,
+    AwardLine,
+    Complaint,
+    ConsumerStrike,
+    Decision,
+    Evidence,
+    InfoRequest,
+    Message,
+    Offer,
+    Party,
+)
 from .notifications import notify
 from .permissions import SYSTEM, act_as_consumer, act_for_merchant, is_system
 from .uploads import MAX_FILES_PER_PARTY, validate_upload
@@ -99,6 +112,24 @@ def _consumer_url(complaint) -> str:
 
 def _merchant_url(complaint) -> str:
     return reverse("disputes:seller_complaint", kwargs={"number": complaint.number})
+
+
+def _notify_both(complaint, event: str, **params) -> None:
+    """Tell both parties, each with the link to their own page of the complaint."""
+    notify(
+        users=[complaint.consumer],
+        complaint=complaint,
+        event=event,
+        url=_consumer_url(complaint),
+        **params,
+    )
+    notify(
+        users=_merchant_users(complaint),
+        complaint=complaint,
+        event=event,
+        url=_merchant_url(complaint),
+        **params,
+    )
 
 
 def _party_of(complaint, actor) -> str:
@@ -193,16 +224,12 @@ def file_complaint(
         due_at=now + policy.hours("merchant_response_hours"),
         created_at=now,
     )
-    stored = []
-    try:
-        for evidence_kind, file in evidence:
-            stored.append(
-                _store_evidence(complaint, consumer, Party.CONSUMER, evidence_kind, file, "")
-            )
-    except Exception:
-        for item in stored:
-            item.file.delete(save=False)
-        raise
+    _store_files(
+        complaint,
+        consumer,
+        Party.CONSUMER,
+        [(evidence_kind, file) for evidence_kind, file in evidence],
+    )
     notify(
         users=_merchant_users(complaint),
         complaint=complaint,
@@ -281,6 +308,21 @@ def _store_evidence(
     return evidence
 
 
+def _store_files(
+    complaint, uploader, party: str, kinds_and_files, description: str = ""
+) -> list[Evidence]:
+    """Store every file or none: a refused file removes the ones already written to storage."""
+    stored = []
+    try:
+        for kind, file in kinds_and_files:
+            stored.append(_store_evidence(complaint, uploader, party, kind, file, description))
+    except Exception:
+        for evidence in stored:
+            evidence.file.delete(save=False)
+        raise
+    return stored
+
+
 @transaction.atomic
 def add_evidence_files(
     *, complaint: Complaint, uploader, kind: str, files, description: str = ""
@@ -292,13 +334,7 @@ def add_evidence_files(
         raise _not_allowed(_("add evidence to"))
     if not files:
         raise ValidationError(_("Choose at least one file."), code="no_files")
-    stored = []
-    try:
-        stored = [_store_evidence(complaint, uploader, party, kind, f, description) for f in files]
-    except Exception:
-        for evidence in stored:
-            evidence.file.delete(save=False)
-        raise
+    stored = _store_files(complaint, uploader, party, [(kind, f) for f in files], description)
     if party == Party.CONSUMER:
         notify(
             users=_merchant_users(complaint),
@@ -524,6 +560,7 @@ def escalate_complaint(*, complaint: Complaint, actor, now: datetime | None = No
     _check(complaint, complaint.escalate, actor, _("escalate"))
     by_system = is_system(actor)
     complaint.escalate(
+        decision_due_at=selectors.decision_due(now),
         by_system=by_system,
         by=_log_actor(actor),
         description=str(
@@ -534,12 +571,9 @@ def escalate_complaint(*, complaint: Complaint, actor, now: datetime | None = No
     )
     _hold_likely_award(complaint, actor, "escalation")
     _save(complaint)
-    parties = [complaint.consumer, *_merchant_users(complaint)]
-    notify(
-        users=parties,
-        complaint=complaint,
-        event="escalated_silent" if by_system else "escalated",
-        url=_consumer_url(complaint),
+    _notify_both(
+        complaint,
+        "escalated_silent" if by_system else "escalated",
         held=money(complaint.held_amount),
     )
     return complaint
@@ -551,7 +585,9 @@ def reopen_complaint(*, complaint: Complaint, actor) -> Complaint:
     complaint = _lock(complaint, now)
     _check(complaint, complaint.reopen, actor, _("reopen"))
     complaint.reopen(
-        by=actor, description=str(_("The consumer reports the settlement was not paid"))
+        decision_due_at=selectors.decision_due(now),
+        by=actor,
+        description=str(_("The consumer reports the settlement was not paid")),
     )
     _hold_likely_award(complaint, actor, "reopening")
     _save(complaint)
@@ -570,10 +606,10 @@ def reopen_complaint(*, complaint: Complaint, actor) -> Complaint:
 @transaction.atomic
 def expire_offer(*, complaint: Complaint, now: datetime) -> Complaint:
     complaint = _lock(complaint, now)
-    _check(complaint, complaint.expire_offer, SYSTEM, "expire")
+    _check(complaint, complaint.expire_offer, SYSTEM, _("expire"))
     offer = _lock_open_offer(complaint)
     if offer.expires_at > now:
-        raise _not_allowed("expire")
+        raise _not_allowed(_("expire"))
     offer.status, offer.responded_at = Offer.Status.EXPIRED, now
     offer.save(update_fields=["status", "responded_at"])
     complaint.expire_offer(description=str(_("The offer expired unanswered")))
@@ -591,20 +627,37 @@ def expire_offer(*, complaint: Complaint, now: datetime) -> Complaint:
 @transaction.atomic
 def lapse_complaint(*, complaint: Complaint, now: datetime) -> Complaint:
     complaint = _lock(complaint, now)
-    _check(complaint, complaint.lapse, SYSTEM, "lapse")
+    _check(complaint, complaint.lapse, SYSTEM, _("lapse"))
     if complaint.lapses_at is None or complaint.lapses_at > now:
-        raise _not_allowed("lapse")
+        raise _not_allowed(_("lapse"))
     complaint.lapse(
         description=str(_("Neither escalated nor settled within 7 days of the merchant's answer"))
     )
     _save(complaint)
-    notify(
-        users=[complaint.consumer, *_merchant_users(complaint)],
-        complaint=complaint,
-        event="lapsed",
-        url=_consumer_url(complaint),
-    )
+    _notify_both(complaint, "lapsed")
     return complaint
+
+
+def _parties_to_act(complaint) -> set[str]:
+    status = complaint.status
+    if status == Complaint.Status.NEGOTIATING:
+        return {Party.CONSUMER if complaint.merchant_answer else Party.MERCHANT}
+    if status == Complaint.Status.AWAITING_INFO:
+        return {
+            r.party
+            for r in complaint.info_requests.all()
+            if r.is_open and r.due_at == complaint.due_at
+        }
+    if status == Complaint.Status.AWAITING_MERCHANT_PAYMENT:
+        return {Party.MERCHANT}
+    if status == Complaint.Status.UNDER_APPEAL:
+        appeal = getattr(complaint, "appeal_record", None)
+        return (
+            {Party.MERCHANT if appeal.party == Party.CONSUMER else Party.CONSUMER}
+            if appeal
+            else set()
+        )
+    return set()
 
 
 @transaction.atomic
@@ -617,24 +670,617 @@ def send_reminder(*, complaint: Complaint, now: datetime) -> bool:
         or complaint.due_at <= now
     ):
         return False
-    merchant_must_act = (
-        complaint.status == Complaint.Status.NEGOTIATING and not complaint.merchant_answer
-    )
-    if merchant_must_act:
-        notify(
-            users=_merchant_users(complaint),
-            complaint=complaint,
-            event="reminder",
-            url=_merchant_url(complaint),
-            due=complaint.due_at,
-        )
-    else:
-        notify(
-            users=[complaint.consumer],
-            complaint=complaint,
-            event="reminder",
-            url=_consumer_url(complaint),
-            due=complaint.due_at,
-        )
+    for party in _parties_to_act(complaint):
+        if party == Party.MERCHANT:
+            users, url = _merchant_users(complaint), _merchant_url(complaint)
+        else:
+            users, url = [complaint.consumer], _consumer_url(complaint)
+        notify(users=users, complaint=complaint, event="reminder", url=url, due=complaint.due_at)
     Complaint.objects.filter(pk=complaint.pk).update(reminded_for_due_at=complaint.due_at)
     return True
+
+
+# --- the platform's half: investigation, decision, payout, appeal --------------------------
+
+
+@dataclass(frozen=True)
+class LineInput:
+    """One line of an award as the reviewer sets it: at most what its rule suggests."""
+
+    rule: str
+    amount: Decimal
+
+
+def _account(complaint):
+    return ledger.get_or_open_account(merchant=complaint.merchant)
+
+
+def _policy(now):
+    return selectors.deadline_policy(now)
+
+
+def _appeal_until(now):
+    return now + _policy(now).days("appeal_window_days")
+
+
+@transaction.atomic
+def take_case(*, complaint: Complaint, actor) -> Complaint:
+    now = timezone.now()
+    complaint = _lock(complaint, now)
+    _check(complaint, complaint.take, actor, _("take"))
+    complaint.take(reviewer=actor, by=actor, description=str(_("A reviewer took the case")))
+    _save(complaint)
+    return complaint
+
+
+@transaction.atomic
+def request_info(*, complaint: Complaint, actor, party: str, question: str) -> InfoRequest:
+    now = timezone.now()
+    complaint = _lock(complaint, now)
+    _check(complaint, complaint.request_info, actor, _("ask for information on"))
+    if party not in (Party.CONSUMER, Party.MERCHANT):
+        raise ValidationError(_("Ask the consumer or the merchant."), code="party")
+    question = _text(question, label=_("The question"), max_length=2000)
+    if complaint.info_requests.filter(
+        party=party, answered_at__isnull=True, lapsed_at__isnull=True
+    ).exists():
+        raise ValidationError(
+            _("That party already has an open request; wait for its answer."), code="open_request"
+        )
+    due_at = now + _policy(now).hours("info_request_hours")
+    complaint.request_info(due_at=due_at, by=actor, description=question)
+    info = InfoRequest.objects.create(
+        complaint=complaint,
+        party=party,
+        question=question,
+        asked_by=actor,
+        created_at=now,
+        due_at=due_at,
+    )
+    _save(complaint)
+    users = [complaint.consumer] if party == Party.CONSUMER else _merchant_users(complaint)
+    url = _consumer_url(complaint) if party == Party.CONSUMER else _merchant_url(complaint)
+    notify(users=users, complaint=complaint, event="info_requested", url=url, due=due_at)
+    return info
+
+
+@transaction.atomic
+def submit_info(*, complaint: Complaint, actor, answer: str, files=()) -> InfoRequest:
+    """A party answers the platform's open request to it; review resumes once none is open."""
+    now = timezone.now()
+    complaint = _lock(complaint, now)
+    party = _party_of(complaint, actor)
+    info = (
+        InfoRequest.objects.select_for_update()
+        .filter(complaint=complaint, party=party, answered_at__isnull=True, lapsed_at__isnull=True)
+        .first()
+    )
+    # The deadline is judged at `now`, like every other: an answer at `due_at` is late.
+    if info is None or complaint.status != Complaint.Status.AWAITING_INFO or info.due_at <= now:
+        raise _not_allowed(_("answer an information request on"))
+    info.answer = _text(answer, label=_("The answer"))
+    info.answered_by, info.answered_at = actor, now
+    info.save(update_fields=["answer", "answered_by", "answered_at"])
+    _store_files(
+        complaint,
+        actor,
+        party,
+        [(Evidence.Kind.OTHER, f) for f in files],
+        str(_("Answer to the platform")),
+    )
+    _resume_if_complete(complaint, actor)
+    _save(complaint)
+    if complaint.assigned_reviewer:
+        notify(
+            users=[complaint.assigned_reviewer],
+            complaint=complaint,
+            event="info_answered",
+            url=reverse("admin:disputes_complaint_change", args=[complaint.pk]),
+        )
+    return info
+
+
+def _resume_if_complete(complaint, actor, *, lapsed=False):
+    open_requests = [r for r in complaint.info_requests.all() if r.is_open]
+    if open_requests:
+        complaint.due_at = min(r.due_at for r in open_requests)
+        return
+    complaint.resume_review(
+        lapsed=lapsed,
+        by=_log_actor(actor),
+        description=str(
+            _("An information request lapsed") if lapsed else _("All requested information is in")
+        ),
+    )
+
+
+def _validated_lines(complaint, lines: list[LineInput]):
+    """The reviewer's lines against the rules' suggestion: each at most its rule's amount."""
+    suggestion = {
+        line.rule: line
+        for line in selectors.suggestion_for(
+            order=complaint.order, kind=complaint.kind, return_shipping=complaint.return_shipping
+        )
+    }
+    chosen = []
+    for line in lines:
+        suggested = suggestion.get(line.rule)
+        if suggested is None:
+            raise ValidationError(
+                _("“%(rule)s” is not a rule of this complaint."), params={"rule": line.rule}
+            )
+        amount = _amount(line.amount, label=suggested.explanation, allow_zero=True)
+        if amount > suggested.amount:
+            raise ValidationError(
+                _("%(line)s can be at most %(max)s."),
+                params={"line": suggested.explanation, "max": money(suggested.amount)},
+            )
+        chosen.append((suggested, amount))
+    return chosen, compensation.total(list(suggestion.values()))
+
+
+@transaction.atomic
+def decide_complaint(
+    *,
+    complaint: Complaint,
+    actor,
+    lines: list[LineInput],
+    reason_code: str,
+    reasoning: str,
+    evidence=(),
+    route: str = Decision.Route.DEPOSIT,
+    reduction_reason: str = "",
+) -> Decision:
+    """Uphold the complaint with an itemised award, paid as the route says or sent for approval."""
+    now = timezone.now()
+    complaint = _lock(complaint, now)
+    _check(complaint, complaint.decide, actor, _("decide"))
+    if (
+        reason_code not in Decision.ReasonCode.values
+        or reason_code == Decision.ReasonCode.MALICIOUS
+    ):
+        raise ValidationError(_("Choose the reason for the decision."), code="reason_code")
+    if route not in Decision.Route.values:
+        raise ValidationError(_("Choose how the award is paid."), code="route")
+    reasoning = _text(reasoning, label=_("The reasoning"))
+    chosen, suggested_total = _validated_lines(complaint, lines)
+    total = sum((amount for _line, amount in chosen), ZERO)
+    if total <= 0:
+        raise ValidationError(
+            _("An upheld complaint awards something; reject it instead."), code="empty_award"
+        )
+    if not any(amount for line, amount in chosen if not line.capped):
+        raise ValidationError(_("The capped compensation goes with a refund."), code="capped_only")
+    if total < suggested_total and not (reduction_reason or "").strip():
+        raise ValidationError(
+            _("The award is less than the rules suggest (%(suggested)s); say why."),
+            code="reduction_reason",
+            params={"suggested": money(suggested_total)},
+        )
+    needs_approval = total > _policy(now).approval_threshold
+    decision = Decision.objects.create(
+        complaint=complaint,
+        outcome=Decision.Outcome.UPHELD,
+        reason_code=reason_code,
+        reasoning=reasoning,
+        route=route,
+        suggested_total=suggested_total,
+        reduction_reason=(reduction_reason or "").strip(),
+        status=Decision.Status.PENDING_APPROVAL if needs_approval else Decision.Status.FINAL,
+        decided_by=actor,
+        decided_at=now,
+    )
+    decision.evidence_relied_on.set(_evidence_of(complaint, evidence))
+    AwardLine.objects.bulk_create(
+        AwardLine(
+            decision=decision,
+            category=line.category,
+            amount=amount,
+            rule=line.rule,
+            explanations=AwardLine.explain(line.explanation),
+            capped=line.capped,
+        )
+        for line, amount in chosen
+    )
+    complaint.decide(
+        needs_approval=needs_approval,
+        pay_first=route == Decision.Route.MERCHANT_FIRST,
+        pay_first_due_at=now + _policy(now).hours("pay_first_hours"),
+        appeal_until=_appeal_until(now),
+        by=actor,
+        description=reasoning,
+    )
+    if complaint.status == Complaint.Status.PAID:
+        _pay_from_deposit(complaint, decision, actor)
+    _save(complaint)
+    _announce_decision(complaint, decision)
+    return decision
+
+
+def _evidence_of(complaint, evidence):
+    ids = {getattr(e, "pk", e) for e in evidence}
+    found = list(complaint.evidence.filter(pk__in=ids))
+    if len(found) != len(ids):
+        raise ValidationError(_("Choose evidence of this complaint."), code="evidence")
+    return found
+
+
+def _pay_from_deposit(complaint, decision, actor) -> None:
+    """Pay the award: the hold first, then the free balance, then arrears; the multiple capped."""
+    lines = list(decision.lines.all())
+    result = ledger.pay_out(
+        account=_account(complaint),
+        reference=complaint.ledger_reference,
+        amount=sum((line.amount for line in lines if not line.capped), ZERO),
+        capped_amount=sum((line.amount for line in lines if line.capped), ZERO),
+        payee=complaint.consumer,
+        payee_method=complaint.payout_method,
+        payee_account=complaint.payout_account or complaint.consumer.username,
+        idempotency_key=f"{complaint.ledger_reference}:payout:{decision.pk}",
+        actor=_log_actor(actor),
+        memo=str(decision.get_reason_code_display()),
+    )
+    capped_left = result.capped_paid
+    for line in lines:
+        if line.capped:
+            line.paid_amount = min(line.amount, capped_left)
+            capped_left -= line.paid_amount
+        else:
+            line.paid_amount = line.amount
+        line.ledger_entry = result.entries[0]
+    AwardLine.objects.bulk_update(lines, ["paid_amount", "ledger_entry"])
+    complaint.held_amount = ZERO
+
+
+def _announce_decision(complaint, decision):
+    if complaint.status == Complaint.Status.AWAITING_APPROVAL:
+        return
+    event = {
+        Complaint.Status.PAID: "decided_paid",
+        Complaint.Status.AWAITING_MERCHANT_PAYMENT: "decided_pay_first",
+        Complaint.Status.REJECTED: "rejected",
+    }[complaint.status]
+    amount = money(
+        decision.paid_total if complaint.status == Complaint.Status.PAID else decision.total
+    )
+    _notify_both(complaint, event, amount=amount, due=complaint.due_at)
+
+
+def _lock_pending_decision(complaint) -> Decision:
+    decision = (
+        Decision.objects.select_for_update()
+        .filter(complaint=complaint, status=Decision.Status.PENDING_APPROVAL)
+        .first()
+    )
+    if decision is None:
+        raise _not_allowed(_("approve"))
+    return decision
+
+
+@transaction.atomic
+def approve_decision(*, complaint: Complaint, actor) -> Decision:
+    now = timezone.now()
+    complaint = _lock(complaint, now)
+    _check(complaint, complaint.approve, actor, _("approve the award of"))
+    decision = _lock_pending_decision(complaint)
+    decision.status, decision.approved_by, decision.approved_at = Decision.Status.FINAL, actor, now
+    decision.save(update_fields=["status", "approved_by", "approved_at"])
+    complaint.approve(
+        pay_first=decision.route == Decision.Route.MERCHANT_FIRST,
+        pay_first_due_at=now + _policy(now).hours("pay_first_hours"),
+        appeal_until=_appeal_until(now),
+        by=actor,
+        description=str(_("Award of %(amount)s approved")) % {"amount": money(decision.total)},
+    )
+    if complaint.status == Complaint.Status.PAID:
+        _pay_from_deposit(complaint, decision, actor)
+    _save(complaint)
+    _announce_decision(complaint, decision)
+    return decision
+
+
+@transaction.atomic
+def send_back_decision(*, complaint: Complaint, actor, reason: str) -> Decision:
+    now = timezone.now()
+    complaint = _lock(complaint, now)
+    _check(complaint, complaint.send_back, actor, _("send back the award of"))
+    reason = _text(reason, label=_("The reason"), max_length=2000)
+    decision = _lock_pending_decision(complaint)
+    decision.status, decision.sent_back_reason = Decision.Status.SENT_BACK, reason
+    decision.save(update_fields=["status", "sent_back_reason"])
+    complaint.send_back(by=actor, description=reason)
+    _save(complaint)
+    notify(
+        users=[decision.decided_by],
+        complaint=complaint,
+        event="sent_back",
+        url=reverse("admin:disputes_complaint_change", args=[complaint.pk]),
+    )
+    return decision
+
+
+@transaction.atomic
+def reject_complaint(
+    *,
+    complaint: Complaint,
+    actor,
+    reason_code: str,
+    reasoning: str,
+    evidence=(),
+    malicious: bool = False,
+) -> Decision:
+    now = timezone.now()
+    complaint = _lock(complaint, now)
+    _check(complaint, complaint.reject, actor, _("reject"))
+    if reason_code not in Decision.ReasonCode.values:
+        raise ValidationError(_("Choose the reason for the decision."), code="reason_code")
+    if malicious != (reason_code == Decision.ReasonCode.MALICIOUS):
+        raise ValidationError(
+            _("A malicious rejection gives the reason “malicious”, and only it does."),
+            code="reason_code",
+        )
+    reasoning = _text(reasoning, label=_("The reasoning"))
+    decision = Decision.objects.create(
+        complaint=complaint,
+        outcome=Decision.Outcome.REJECTED_MALICIOUS if malicious else Decision.Outcome.REJECTED,
+        reason_code=reason_code,
+        reasoning=reasoning,
+        suggested_total=complaint.suggested_amount,
+        decided_by=actor,
+        decided_at=now,
+    )
+    decision.evidence_relied_on.set(_evidence_of(complaint, evidence))
+    _release_hold(complaint, actor, "rejection")
+    complaint.reject(appeal_until=_appeal_until(now), by=actor, description=reasoning)
+    if malicious:
+        ConsumerStrike.objects.create(
+            consumer=complaint.consumer, complaint=complaint, created_at=now
+        )
+    _save(complaint)
+    _announce_decision(complaint, decision)
+    return decision
+
+
+@transaction.atomic
+def confirm_merchant_payment(*, complaint: Complaint, actor, proof_files) -> Complaint:
+    """The merchant paid the consumer first and shows the proof; the hold is released."""
+    now = timezone.now()
+    complaint = _lock(complaint, now)
+    _check(complaint, complaint.confirm_payment, actor, _("confirm the payment of"))
+    if not proof_files:
+        raise ValidationError(_("Attach the payment voucher."), code="no_proof")
+    _store_files(
+        complaint,
+        actor,
+        Party.MERCHANT,
+        [(Evidence.Kind.PAYMENT_VOUCHER, f) for f in proof_files],
+        str(_("Proof of payment")),
+    )
+    decision = complaint.final_decision
+    decision.lines.update(paid_by_merchant=True, paid_amount=F("amount"))
+    _release_hold(complaint, actor, "paid-first")
+    complaint.confirm_payment(
+        appeal_until=_appeal_until(now),
+        by=actor,
+        description=str(_("The merchant paid the consumer directly")),
+    )
+    _save(complaint)
+    notify(
+        users=[complaint.consumer],
+        complaint=complaint,
+        event="merchant_paid",
+        url=_consumer_url(complaint),
+        amount=money(decision.total),
+    )
+    return complaint
+
+
+@transaction.atomic
+def charge_deposit(*, complaint: Complaint, now: datetime) -> Complaint:
+    """The merchant did not pay first in time: the deposit pays the consumer."""
+    complaint = _lock(complaint, now)
+    _check(complaint, complaint.charge_deposit, SYSTEM, _("charge"))
+    complaint.charge_deposit(
+        appeal_until=_appeal_until(now),
+        description=str(_("The merchant did not pay in time; the deposit paid")),
+    )
+    _pay_from_deposit(complaint, complaint.final_decision, SYSTEM)
+    _save(complaint)
+    _announce_decision(complaint, complaint.final_decision)
+    return complaint
+
+
+@transaction.atomic
+def appeal_complaint(*, complaint: Complaint, actor, reason: str, files=()) -> Appeal:
+    now = timezone.now()
+    complaint = _lock(complaint, now)
+    _check(complaint, complaint.appeal, actor, _("appeal"))
+    party = _party_of(complaint, actor)
+    reason = _text(reason, label=_("The grounds"))
+    response_due_at = now + _policy(now).hours("appeal_response_hours")
+    complaint.appeal(response_due_at=response_due_at, by=actor, description=reason)
+    appeal = Appeal.objects.create(
+        complaint=complaint,
+        party=party,
+        appellant=actor,
+        reason=reason,
+        created_at=now,
+        response_due_at=response_due_at,
+    )
+    _store_files(
+        complaint, actor, party, [(Evidence.Kind.OTHER, f) for f in files], str(_("Appeal"))
+    )
+    _save(complaint)
+    other = _merchant_users(complaint) if party == Party.CONSUMER else [complaint.consumer]
+    url = _merchant_url(complaint) if party == Party.CONSUMER else _consumer_url(complaint)
+    notify(users=other, complaint=complaint, event="appealed", url=url, due=response_due_at)
+    return appeal
+
+
+@transaction.atomic
+def respond_to_appeal(*, complaint: Complaint, actor, response: str) -> Appeal:
+    now = timezone.now()
+    complaint = _lock(complaint, now)
+    appeal = Appeal.objects.select_for_update().filter(complaint=complaint).first()
+    party = _party_of(complaint, actor)
+    if (
+        complaint.status != Complaint.Status.UNDER_APPEAL
+        or appeal is None
+        or party == appeal.party
+        or party == Party.PLATFORM
+        or appeal.ready_for_resolution
+        or appeal.response_due_at <= now
+    ):
+        raise _not_allowed(_("respond to the appeal on"))
+    appeal.response, appeal.responded_at = _text(response, label=_("The response")), now
+    appeal.save(update_fields=["response", "responded_at"])
+    Complaint.objects.filter(pk=complaint.pk).update(due_at=None)
+    complaint.due_at = None
+    appellants = (
+        [complaint.consumer] if appeal.party == Party.CONSUMER else _merchant_users(complaint)
+    )
+    url = _consumer_url(complaint) if appeal.party == Party.CONSUMER else _merchant_url(complaint)
+    notify(users=appellants, complaint=complaint, event="appeal_answered", url=url)
+    return appeal
+
+
+@transaction.atomic
+def lapse_appeal_response(*, complaint: Complaint, now: datetime) -> Appeal:
+    complaint = _lock(complaint, now)
+    appeal = Appeal.objects.select_for_update().get(complaint=complaint)
+    if appeal.ready_for_resolution or appeal.response_due_at > now:
+        raise _not_allowed(_("lapse"))
+    appeal.response_lapsed = True
+    appeal.save(update_fields=["response_lapsed"])
+    Complaint.objects.filter(pk=complaint.pk).update(due_at=None)
+    return appeal
+
+
+@transaction.atomic
+def resolve_appeal(
+    *, complaint: Complaint, actor, outcome: str, resolution: str, new_total: Decimal | None = None
+) -> Appeal:
+    """Final for both. Raised: the difference is paid. Lowered after payout: the consumer
+    keeps what was paid, and the platform makes the merchant whole (arrears first)."""
+    now = timezone.now()
+    complaint = _lock(complaint, now)
+    _check(complaint, complaint.resolve_appeal, actor, _("resolve the appeal on"))
+    if outcome not in Appeal.Outcome.values:
+        raise ValidationError(_("Choose the outcome of the appeal."), code="outcome")
+    resolution = _text(resolution, label=_("The resolution"))
+    appeal = Appeal.objects.select_for_update().get(complaint=complaint)
+    decision = complaint.final_decision
+    awarded = decision.total if decision.outcome == Decision.Outcome.UPHELD else ZERO
+    if outcome == Appeal.Outcome.UPHELD:
+        new_total = awarded
+    else:
+        new_total = _amount(new_total, label=_("The award after the appeal"), allow_zero=True)
+        if outcome == Appeal.Outcome.REVISED_UP and new_total <= awarded:
+            raise ValidationError(
+                _("A raised award is more than %(awarded)s."), params={"awarded": money(awarded)}
+            )
+        # Lifting only the malicious label keeps the award (nothing) and removes the strike;
+        # a "lowered" outcome never pays the consumer more.
+        if outcome == Appeal.Outcome.REVISED_DOWN and (
+            new_total > awarded or (new_total == awarded and not _struck(complaint))
+        ):
+            raise ValidationError(
+                _("A lowered award is less than %(awarded)s."), params={"awarded": money(awarded)}
+            )
+    appeal.outcome, appeal.new_total, appeal.resolution = outcome, new_total, resolution
+    appeal.resolved_by, appeal.resolved_at = actor, now
+    appeal.save(update_fields=["outcome", "new_total", "resolution", "resolved_by", "resolved_at"])
+    if new_total > awarded:
+        _pay_appeal_difference(complaint, appeal, new_total - awarded, actor)
+    elif new_total < awarded:
+        # The store is made whole for what it actually paid: a capped line may have paid less.
+        paid = decision.paid_total if decision.outcome == Decision.Outcome.UPHELD else ZERO
+        if paid > new_total:
+            _make_merchant_whole(complaint, appeal, decision, paid - new_total, actor)
+    if outcome != Appeal.Outcome.UPHELD and _struck(complaint):
+        ConsumerStrike.objects.filter(complaint=complaint, removed_at__isnull=True).update(
+            removed_at=now
+        )
+    complaint.resolve_appeal(by=actor, description=resolution)
+    _save(complaint)
+    _notify_both(complaint, "appeal_resolved", outcome=appeal.get_outcome_display())
+    return appeal
+
+
+def _struck(complaint) -> bool:
+    return ConsumerStrike.objects.filter(complaint=complaint, removed_at__isnull=True).exists()
+
+
+def _pay_appeal_difference(complaint, appeal, difference, actor):
+    result = ledger.pay_out(
+        account=_account(complaint),
+        reference=complaint.ledger_reference,
+        amount=difference,
+        payee=complaint.consumer,
+        payee_method=complaint.payout_method,
+        payee_account=complaint.payout_account or complaint.consumer.username,
+        idempotency_key=f"{complaint.ledger_reference}:appeal-payout",
+        actor=actor,
+        memo=str(_("Raised on appeal")),
+    )
+    AwardLine.objects.create(
+        appeal=appeal,
+        category=AwardLine.Category.OTHER,
+        amount=difference,
+        rule="appeal.revision",
+        explanations=AwardLine.explain(_("Raised on appeal")),
+        paid_amount=difference,
+        ledger_entry=result.entries[0],
+    )
+
+
+def _make_merchant_whole(complaint, appeal, decision, difference, actor):
+    paid_first = any(line.paid_by_merchant for line in decision.lines.all())
+    owner = MerchantMember.objects.filter(
+        merchant=complaint.merchant, role=MerchantMember.Role.OWNER
+    ).first()
+    result = ledger.reimburse(
+        account=_account(complaint),
+        amount=difference,
+        reference=complaint.ledger_reference,
+        idempotency_key=f"{complaint.ledger_reference}:appeal-reimbursement",
+        actor=actor,
+        to_merchant_directly=paid_first,
+        payee_account=owner.user.username if paid_first and owner else "",
+    )
+    AwardLine.objects.create(
+        appeal=appeal,
+        category=AwardLine.Category.OTHER,
+        amount=difference,
+        rule="appeal.reimbursement",
+        explanations=AwardLine.explain(
+            _("Lowered on appeal: the platform reimburses the merchant")
+        ),
+        paid_amount=difference,
+        ledger_entry=result.entries[0] if result.entries else None,
+    )
+
+
+@transaction.atomic
+def close_complaint(*, complaint: Complaint, now: datetime) -> Complaint:
+    complaint = _lock(complaint, now)
+    _check(complaint, complaint.close, SYSTEM, _("close"))
+    complaint.close(description=str(_("Nobody appealed within the appeal window")))
+    _save(complaint)
+    _notify_both(complaint, "closed")
+    return complaint
+
+
+@transaction.atomic
+def lapse_info_requests(*, complaint: Complaint, now: datetime) -> Complaint:
+    complaint = _lock(complaint, now)
+    if complaint.status != Complaint.Status.AWAITING_INFO:
+        raise _not_allowed(_("lapse"))
+    lapsed = InfoRequest.objects.filter(
+        complaint=complaint, answered_at__isnull=True, lapsed_at__isnull=True, due_at__lte=now
+    ).update(lapsed_at=now)
+    # Flagged now, even if review resumes later when another party answers.
+    complaint.info_lapsed = complaint.info_lapsed or bool(lapsed)
+    _resume_if_complete(complaint, SYSTEM, lapsed=bool(lapsed))
+    _save(complaint)
+    return complaint

@@ -18,7 +18,33 @@ STEP_LABELS = {
     "escalate": _("The platform stepped in"),
     "lapse": _("The complaint lapsed"),
     "reopen": _("The consumer reported the settlement unpaid"),
+    "take": _("The platform took up the case"),
+    "resume_review": _("The platform resumed its review"),
+    "approve": _("A senior reviewer approved the award"),
+    "send_back": _("A senior reviewer sent the decision back for another look"),
+    "confirm_payment": _("The merchant confirmed paying the consumer directly"),
+    "charge_deposit": _("The merchant did not pay in time; the deposit paid the consumer"),
+    "resolve_appeal": _("A senior reviewer resolved the appeal"),
+    "close": _("The complaint closed: nobody appealed in time"),
 }
+
+APPEALED = {
+    Party.CONSUMER: _("The consumer appealed"),
+    Party.MERCHANT: _("The merchant appealed"),
+}
+
+ASKED = {
+    Party.CONSUMER: _("The platform asked the consumer for more information"),
+    Party.MERCHANT: _("The platform asked the merchant for more information"),
+}
+
+# Shown by richer steps of their own (the question, the decision card) or kept internal.
+SHOWN_ELSEWHERE = {"make_offer", "request_info", "reject"}
+# The senior reviewer's reason is for the reviewer, not the parties; the others say no more
+# than the title.
+NO_DETAIL = {"send_back", "take"}
+# Resuming is the platform's step, whoever's answer completed the information.
+PLATFORM_STEPS = {"resume_review"}
 
 
 @dataclass(frozen=True)
@@ -63,16 +89,25 @@ def timeline(complaint: Complaint, *, messages) -> list[Step]:
         .order_by("timestamp", "pk")
     )
     for log in logs:
-        if log.transition == "make_offer":
-            continue  # the offer itself is shown as a card, with its terms and status
-        steps.append(
-            Step(
-                log.timestamp,
-                _party_of_user(complaint, log.by),
-                str(STEP_LABELS.get(log.transition, log.transition)),
-                log.description or "",
-            )
+        if log.transition in SHOWN_ELSEWHERE:
+            continue  # the offer, the question and the decision are shown as cards
+        party = (
+            Party.PLATFORM
+            if log.transition in PLATFORM_STEPS
+            else _party_of_user(complaint, log.by)
         )
+        detail = "" if log.transition in NO_DETAIL else log.description or ""
+        if log.transition == "decide":
+            if log.state != Complaint.Status.AWAITING_APPROVAL:
+                continue  # the decision card tells it
+            title = _("The platform reached a decision; a senior reviewer must approve the award")
+            detail = ""  # the reasoning is shown once the award is approved
+        elif log.transition == "appeal":
+            title = APPEALED.get(party, _("An appeal was filed"))
+        else:
+            title = STEP_LABELS.get(log.transition, log.transition)
+        steps.append(Step(log.timestamp, party, str(title), detail))
+    steps.extend(_platform_steps(complaint))
     for offer in complaint.offers.all():
         steps.append(
             Step(
@@ -107,3 +142,62 @@ def timeline(complaint: Complaint, *, messages) -> list[Step]:
             )
         )
     return sorted(steps, key=lambda step: step.at)
+
+
+def _platform_steps(complaint: Complaint) -> list[Step]:
+    """Questions and answers, the final decisions and the appeal's response, from prefetches."""
+    steps = []
+    for info in complaint.info_requests.all():
+        steps.append(
+            Step(
+                info.created_at, Party.PLATFORM, str(ASKED[info.party]), info.question, "info", info
+            )
+        )
+        if info.answered_at:
+            steps.append(
+                Step(
+                    info.answered_at,
+                    info.party,
+                    str(_("Answered the platform's question")),
+                    info.answer,
+                    "info_answer",
+                    info,
+                )
+            )
+        elif info.lapsed_at:
+            steps.append(
+                Step(info.lapsed_at, "system", str(_("The question went unanswered in time")))
+            )
+    for decision in complaint.decisions.all():
+        if decision.status != decision.Status.FINAL:
+            continue
+        steps.append(
+            Step(
+                decision.approved_at or decision.decided_at,
+                Party.PLATFORM,
+                str(_("The platform decided: %(outcome)s"))
+                % {"outcome": decision.get_outcome_display()},
+                "",
+                "decision",
+                decision,
+            )
+        )
+    appeal = getattr(complaint, "appeal_record", None)
+    if appeal is not None:
+        responder = Party.MERCHANT if appeal.party == Party.CONSUMER else Party.CONSUMER
+        if appeal.responded_at:
+            steps.append(
+                Step(
+                    appeal.responded_at,
+                    responder,
+                    str(_("Responded to the appeal")),
+                    appeal.response,
+                    "appeal_response",
+                    appeal,
+                )
+            )
+        elif appeal.response_lapsed:
+            steps.append(
+                Step(appeal.response_due_at, "system", str(_("No response to the appeal in time")))
+            )
+    return steps

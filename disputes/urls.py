@@ -16,6 +16,18 @@ urlpatterns = [
         views.consumer_evidence_file,
         name="consumer_evidence_file",
     ),
+    path(
+        "complaints/<str:number>/answer-info/",
+        views.consumer_answer_info,
+        name="consumer_answer_info",
+    ),
+    path("complaints/<str:number>/appeal/", views.consumer_appeal, name="consumer_appeal"),
+    path(
+        "complaints/<str:number>/appeal-response/",
+        views.consumer_appeal_response,
+        name="consumer_appeal_response",
+    ),
+    path("complaints/<str:number>/case-file/", views.consumer_case_file, name="consumer_case_file"),
     path("complaints/<str:number>/<slug:action>/", views.consumer_action, name="consumer_action"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<int:pk>/open/", views.open_notification, name="open_notification"),
@@ -28,6 +40,27 @@ urlpatterns = [
         "seller/complaints/<str:number>/evidence/<int:evidence_id>/",
         views.seller_evidence_file,
         name="seller_evidence_file",
+    ),
+    path(
+        "seller/complaints/<str:number>/answer-info/",
+        views.seller_answer_info,
+        name="seller_answer_info",
+    ),
+    path(
+        "seller/complaints/<str:number>/payment/",
+        views.seller_confirm_payment,
+        name="seller_confirm_payment",
+    ),
+    path("seller/complaints/<str:number>/appeal/", views.seller_appeal, name="seller_appeal"),
+    path(
+        "seller/complaints/<str:number>/appeal-response/",
+        views.seller_appeal_response,
+        name="seller_appeal_response",
+    ),
+    path(
+        "seller/complaints/<str:number>/case-file/",
+        views.seller_case_file,
+        name="seller_case_file",
     ),
     path(
         "seller/complaints/<str:number>/<slug:action>/", views.seller_action, name="seller_action"

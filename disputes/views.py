@@ -2,8 +2,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -13,7 +16,17 @@ from merchants import selectors as merchant_selectors
 from merchants.permissions import merchant_member_required
 
 from . import next_step, selectors, services
-from .forms import ComplaintForm, EvidenceForm, MessageForm, OfferForm, RefuseForm
+from .forms import (
+    AppealForm,
+    AppealResponseForm,
+    ComplaintForm,
+    EvidenceForm,
+    InfoAnswerForm,
+    MessageForm,
+    OfferForm,
+    PaymentProofForm,
+    RefuseForm,
+)
 from .models import Complaint, Notification
 from .notifications import render as render_notification
 from .timeline import timeline
@@ -80,8 +93,40 @@ def consumer_complaints(request):
     return render(request, "disputes/consumer_complaints.html", {"page": page})
 
 
-def _case_context(request, complaint, step, *, viewer):
-    visible_messages = list(selectors.messages_visible_to_parties(complaint))
+URL_NAMES = {
+    "consumer": {
+        "page": "complaint",
+        "evidence_file": "consumer_evidence_file",
+        "answer_info": "consumer_answer_info",
+        "appeal": "consumer_appeal",
+        "respond_appeal": "consumer_appeal_response",
+        "case_file": "consumer_case_file",
+    },
+    "merchant": {
+        "page": "seller_complaint",
+        "evidence_file": "seller_evidence_file",
+        "answer_info": "seller_answer_info",
+        "confirm_payment": "seller_confirm_payment",
+        "appeal": "seller_appeal",
+        "respond_appeal": "seller_appeal_response",
+        "case_file": "seller_case_file",
+    },
+}
+
+
+def _urls(complaint, viewer) -> dict[str, str]:
+    return {
+        key: reverse(f"disputes:{name}", args=[complaint.number])
+        for key, name in URL_NAMES[viewer].items()
+        if key != "evidence_file"
+    }
+
+
+def _case_context(request, complaint, step, *, viewer, messages_=None):
+    visible_messages = (
+        list(selectors.messages_visible_to_parties(complaint)) if messages_ is None else messages_
+    )
+    decision = complaint.final_decision
     return {
         "complaint": complaint,
         "step": step,
@@ -89,6 +134,15 @@ def _case_context(request, complaint, step, *, viewer):
         "evidence": complaint.evidence.all(),
         "message_form": MessageForm(),
         "evidence_form": EvidenceForm(),
+        "info_form": InfoAnswerForm(),
+        "payment_form": PaymentProofForm(),
+        "appeal_form": AppealForm(),
+        "appeal_response_form": AppealResponseForm(),
+        "decision": decision,
+        "appeal": next_step.appeal_of(complaint),
+        "payout_status": next_step.payout_status(complaint, decision) if decision else "",
+        "evidence_url_name": f"disputes:{URL_NAMES[viewer]['evidence_file']}",
+        "urls": _urls(complaint, viewer),
         "viewer": viewer,
     }
 
@@ -219,12 +273,37 @@ def open_notification(request, pk):
 # --- seller ---------------------------------------------------------------------------------
 
 
+def _waiting_for_merchant(merchant):
+    """Complaints where the store has something to do: answer, inform, pay first, respond."""
+    Status = Complaint.Status
+    return (
+        selectors.complaints_of_merchant(merchant)
+        .filter(
+            Q(status=Status.NEGOTIATING)
+            | Q(status=Status.AWAITING_MERCHANT_PAYMENT)
+            | Q(
+                status=Status.AWAITING_INFO,
+                info_requests__party="merchant",
+                info_requests__answered_at__isnull=True,
+                info_requests__lapsed_at__isnull=True,
+            )
+            | Q(
+                status=Status.UNDER_APPEAL,
+                appeal_record__party="consumer",
+                appeal_record__responded_at__isnull=True,
+                appeal_record__response_lapsed=False,
+            )
+        )
+        .values("pk")
+    )
+
+
 @merchant_member_required
 def seller_overview(request):
     merchant = request.membership.merchant
     waiting = (
         selectors.complaints_of_merchant(merchant)
-        .filter(status=Complaint.Status.NEGOTIATING)
+        .filter(pk__in=_waiting_for_merchant(merchant))
         .order_by("due_at")
     )
     return render(
@@ -322,4 +401,155 @@ def seller_evidence(request, number):
 def seller_evidence_file(request, number, evidence_id):
     return _evidence_file(
         selectors.complaint_for_merchant(request.membership.merchant, number), evidence_id
+    )
+
+
+# --- the platform's half: answers, pay-first proof, appeals, the case file ------------------
+
+
+def _form_errors(request, form) -> None:
+    for errors in form.errors.values():
+        for text in errors:
+            messages.error(request, text)
+
+
+def _run(request, form, call, done) -> None:
+    """Validate the form, then call the service; errors become messages and change nothing."""
+    if not form.is_valid():
+        _form_errors(request, form)
+        return
+    try:
+        call(form.cleaned_data)
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        messages.success(request, done)
+
+
+def _answer_info(request, complaint):
+    _run(
+        request,
+        InfoAnswerForm(request.POST, request.FILES),
+        lambda data: services.submit_info(
+            complaint=complaint, actor=request.user, answer=data["answer"], files=data["files"]
+        ),
+        _("Your answer was sent to the platform."),
+    )
+
+
+def _appeal(request, complaint):
+    _run(
+        request,
+        AppealForm(request.POST, request.FILES),
+        lambda data: services.appeal_complaint(
+            complaint=complaint, actor=request.user, reason=data["reason"], files=data["files"]
+        ),
+        _("Your appeal is in. The other side may respond; a senior reviewer then resolves it."),
+    )
+
+
+def _respond_to_appeal(request, complaint):
+    _run(
+        request,
+        AppealResponseForm(request.POST),
+        lambda data: services.respond_to_appeal(
+            complaint=complaint, actor=request.user, response=data["response"]
+        ),
+        _("Your response was added to the appeal."),
+    )
+
+
+def _case_file(request, complaint, *, viewer):
+    """The whole case as one printable HTML file, for the party's own records."""
+    visible_messages = list(selectors.messages_visible_to_parties(complaint))
+    context = _case_context(request, complaint, None, viewer=viewer, messages_=[])
+    context.update(
+        {
+            "messages_list": visible_messages,
+            "offers": complaint.offers.all(),
+            "info_requests": complaint.info_requests.all(),
+            "generated_at": timezone.now(),
+            "absolute": request.build_absolute_uri("/")[:-1],
+        }
+    )
+    html = render_to_string("disputes/case_file.html", context, request=request)
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{complaint.number}.html"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def consumer_answer_info(request, number):
+    _answer_info(request, selectors.complaint_for_consumer(request.user, number))
+    return redirect("disputes:complaint", number=number)
+
+
+@login_required
+@require_POST
+def consumer_appeal(request, number):
+    _appeal(request, selectors.complaint_for_consumer(request.user, number))
+    return redirect("disputes:complaint", number=number)
+
+
+@login_required
+@require_POST
+def consumer_appeal_response(request, number):
+    _respond_to_appeal(request, selectors.complaint_for_consumer(request.user, number))
+    return redirect("disputes:complaint", number=number)
+
+
+@login_required
+def consumer_case_file(request, number):
+    return _case_file(
+        request, selectors.complaint_for_consumer(request.user, number), viewer="consumer"
+    )
+
+
+@merchant_member_required
+@require_POST
+def seller_answer_info(request, number):
+    _answer_info(request, selectors.complaint_for_merchant(request.membership.merchant, number))
+    return redirect("disputes:seller_complaint", number=number)
+
+
+@merchant_member_required
+@require_POST
+def seller_confirm_payment(request, number):
+    complaint = selectors.complaint_for_merchant(request.membership.merchant, number)
+    _run(
+        request,
+        PaymentProofForm(request.POST, request.FILES),
+        lambda data: services.confirm_merchant_payment(
+            complaint=complaint, actor=request.user, proof_files=data["files"]
+        ),
+        _("Thank you: the payment is confirmed and the hold on your deposit is released."),
+    )
+    return redirect("disputes:seller_complaint", number=number)
+
+
+@merchant_member_required
+@require_POST
+def seller_appeal(request, number):
+    _appeal(request, selectors.complaint_for_merchant(request.membership.merchant, number))
+    return redirect("disputes:seller_complaint", number=number)
+
+
+@merchant_member_required
+@require_POST
+def seller_appeal_response(request, number):
+    _respond_to_appeal(
+        request, selectors.complaint_for_merchant(request.membership.merchant, number)
+    )
+    return redirect("disputes:seller_complaint", number=number)
+
+
+@merchant_member_required
+def seller_case_file(request, number):
+    return _case_file(
+        request,
+        selectors.complaint_for_merchant(request.membership.merchant, number),
+        viewer="merchant",
     )

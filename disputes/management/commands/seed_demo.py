@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from accounts.demo import DEMO_PASSWORD
@@ -13,7 +14,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         now = timezone.now()
-        with transaction.atomic():
+        # The demo's own notices would bury the logins below in e-mail printed to the console.
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
+            transaction.atomic(),
+        ):
             consumers = merchant_demo.seed_people()
             merchants = merchant_demo.seed_stores()
             merchant_demo.seed_orders(merchants=merchants, consumers=consumers, now=now)
