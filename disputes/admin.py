@@ -15,7 +15,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F, Prefetch, Q, Sum
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -34,6 +33,7 @@ from merchants.models import MONEY
 from . import permissions as can
 from . import selectors, services
 from .compensation import total
+from .downloads import evidence_download
 from .models import (
     Appeal,
     AwardLine,
@@ -867,17 +867,7 @@ class ComplaintAdmin(admin.ModelAdmin):
         return TemplateResponse(request, TEMPLATES + action.template, context)
 
     def evidence_view(self, request, complaint_id, evidence_id):
-        complaint = self._case(request, complaint_id)
-        evidence = get_object_or_404(complaint.evidence.all(), pk=evidence_id)
-        response = FileResponse(
-            evidence.file.open("rb"),
-            as_attachment=True,
-            filename=f"{complaint.number}-{evidence.pk}{evidence.extension}",
-            content_type=evidence.content_type,
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, max-age=3600"
-        return response
+        return evidence_download(self._case(request, complaint_id), evidence_id)
 
 
 # --- the records the services write -------------------------------------------------------

@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -16,6 +16,7 @@ from merchants import selectors as merchant_selectors
 from merchants.permissions import merchant_member_required
 
 from . import next_step, selectors, services
+from .downloads import evidence_download
 from .forms import (
     AppealForm,
     AppealResponseForm,
@@ -232,22 +233,9 @@ def consumer_evidence(request, number):
     return redirect("disputes:complaint", number=number)
 
 
-def _evidence_file(complaint, evidence_id):
-    evidence = get_object_or_404(complaint.evidence.all(), pk=evidence_id)
-    response = FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=f"{complaint.number}-{evidence.pk}{evidence.extension}",
-        content_type=evidence.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
-
-
 @login_required
 def consumer_evidence_file(request, number, evidence_id):
-    return _evidence_file(selectors.complaint_for_consumer(request.user, number), evidence_id)
+    return evidence_download(selectors.complaint_for_consumer(request.user, number), evidence_id)
 
 
 # --- notifications ---------------------------------------------------------------------------
@@ -399,7 +387,7 @@ def seller_evidence(request, number):
 
 @merchant_member_required
 def seller_evidence_file(request, number, evidence_id):
-    return _evidence_file(
+    return evidence_download(
         selectors.complaint_for_merchant(request.membership.merchant, number), evidence_id
     )
 

@@ -1,49 +1,22 @@
 """Races between real transactions: PostgreSQL only (SQLite serialises every writer)."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection
 
 from deposits.models import DepositAccount, LedgerEntry
 from disputes import services
 from disputes.deadlines import process_due_complaints
 from disputes.models import Complaint
 from tests.disputes.conftest import assert_ledger_balanced
+from tests.disputes.races import race
 
 pytestmark = pytest.mark.postgres
 
 
-def _race(*calls):
-    """Start every call at the same moment in its own thread and connection."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = []
-
-    def run(call):
-        try:
-            barrier.wait()
-            call()
-            outcomes.append("done")
-        except ValidationError as error:
-            outcomes.append(error.messages[0])
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
-
-
 def test_two_escalations_at_once_hold_once(complaint, store, consumer):
     services.refuse_claim(complaint=complaint, actor=store.owner, reason="不同意")
-    outcomes = _race(
-        *[lambda: services.escalate_complaint(complaint=complaint, actor=consumer)] * 4
-    )
+    outcomes = race(*[lambda: services.escalate_complaint(complaint=complaint, actor=consumer)] * 4)
     assert outcomes.count("done") == 1
     assert LedgerEntry.objects.filter(kind="hold").count() == 1
     assert DepositAccount.objects.get(merchant=store.merchant).held == Decimal("199.00")
@@ -52,7 +25,7 @@ def test_two_escalations_at_once_hold_once(complaint, store, consumer):
 
 def test_the_consumer_and_the_deadline_escalating_together_hold_once(complaint, store, consumer):
     Complaint.objects.filter(pk=complaint.pk).update(due_at=complaint.created_at)
-    outcomes = _race(
+    outcomes = race(
         lambda: services.escalate_complaint(complaint=complaint, actor=consumer),
         lambda: process_due_complaints(complaint.due_at),
     )
@@ -63,7 +36,7 @@ def test_the_consumer_and_the_deadline_escalating_together_hold_once(complaint, 
 
 
 def test_accepting_and_withdrawing_at_once_do_not_both_happen(complaint, store, consumer):
-    outcomes = _race(
+    outcomes = race(
         lambda: services.accept_claim(complaint=complaint, actor=store.owner),
         lambda: services.withdraw_complaint(complaint=complaint, actor=consumer),
     )
@@ -85,7 +58,7 @@ def test_two_deadline_workers_at_once_move_each_complaint_once(file, order, stor
     for complaint in complaints:
         Complaint.objects.filter(pk=complaint.pk).update(due_at=complaint.created_at)
     now = max(c.created_at for c in complaints)
-    _race(lambda: process_due_complaints(now), lambda: process_due_complaints(now))
+    race(lambda: process_due_complaints(now), lambda: process_due_complaints(now))
     assert set(Complaint.objects.values_list("status", flat=True)) == {
         Complaint.Status.UNDER_REVIEW
     }

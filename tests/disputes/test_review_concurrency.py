@@ -1,18 +1,15 @@
 """Races in the platform's half between real transactions: PostgreSQL only."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection
-from django.utils import translation
 
 from deposits.models import DepositAccount, Disbursement, LedgerEntry
 from disputes import services
 from disputes.deadlines import process_due_complaints
 from disputes.models import Appeal, AwardLine, Complaint, Decision
 from tests.disputes.conftest import assert_ledger_balanced
+from tests.disputes.races import race
 from tests.disputes.test_decisions import _order
 from tests.disputes.test_review import (
     decide,
@@ -38,30 +35,6 @@ REFUSALS = (
 )
 
 
-def _race(*calls):
-    """Start every call at the same moment in its own thread, connection and (English) language."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = []
-
-    def run(call):
-        with translation.override("en"):
-            try:
-                barrier.wait()
-                call()
-                outcomes.append("done")
-            except ValidationError as error:
-                outcomes.append(error.messages[0])
-            finally:
-                connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
-
-
 def _paid_once():
     assert LedgerEntry.objects.filter(kind="claim_payout").count() == 1
     assert Disbursement.objects.count() == 1
@@ -79,7 +52,7 @@ def test_two_reviewers_deciding_at_once_pay_once(complaint, store, consumer):
         services.take_case(complaint=complaint, actor=second)
         decide(complaint, second)
 
-    outcomes = _race(lambda: decide(complaint, first), second_takes_over_and_decides)
+    outcomes = race(lambda: decide(complaint, first), second_takes_over_and_decides)
     assert outcomes.count("done") == 1
     _refusals_are_clear(outcomes)
     assert reload(complaint).status == S.PAID
@@ -91,7 +64,7 @@ def test_two_reviewers_deciding_at_once_pay_once(complaint, store, consumer):
 def test_one_reviewer_submitting_a_decision_four_times_pays_once(complaint, store, consumer):
     reviewer = reviewer_user()
     under_review(complaint, store, consumer, reviewer)
-    outcomes = _race(*[lambda: decide(complaint, reviewer)] * 4)
+    outcomes = race(*[lambda: decide(complaint, reviewer)] * 4)
     assert outcomes.count("done") == 1
     _refusals_are_clear(outcomes)
     assert outcomes.count("You cannot decide this complaint now.") == 3
@@ -116,7 +89,7 @@ def awaiting_approval(file, store, consumer):
 def test_two_seniors_approving_at_once_pay_once(awaiting_approval):
     complaint = awaiting_approval
     seniors = [senior_user() for _ in range(3)]
-    outcomes = _race(
+    outcomes = race(
         *[lambda s=s: services.approve_decision(complaint=complaint, actor=s) for s in seniors]
     )
     assert outcomes.count("done") == 1
@@ -130,7 +103,7 @@ def test_two_seniors_approving_at_once_pay_once(awaiting_approval):
 
 def test_approving_and_sending_back_at_once_do_not_both_happen(awaiting_approval):
     complaint = awaiting_approval
-    outcomes = _race(
+    outcomes = race(
         lambda: services.approve_decision(complaint=complaint, actor=senior_user()),
         lambda: services.send_back_decision(complaint=complaint, actor=senior_user(), reason="x"),
     )
@@ -160,7 +133,7 @@ def test_two_seniors_resolving_an_appeal_at_once_pay_the_difference_once(
             new_total=Decimal(total),
         )
 
-    outcomes = _race(resolve(senior_user(), "300.00"), resolve(senior_user(), "400.00"))
+    outcomes = race(resolve(senior_user(), "300.00"), resolve(senior_user(), "400.00"))
     assert outcomes.count("done") == 1
     _refusals_are_clear(outcomes)
     appeal = Appeal.objects.get()
@@ -179,7 +152,7 @@ def test_confirming_payment_and_the_deadline_charging_at_once_do_not_both_happen
     under_review(complaint, store, consumer, reviewer)
     decide(complaint, reviewer, route="merchant_first")
     due = reload(complaint).due_at
-    outcomes = _race(
+    outcomes = race(
         lambda: services.confirm_merchant_payment(
             complaint=complaint, actor=store.owner, proof_files=[png()]
         ),
@@ -198,7 +171,7 @@ def test_confirming_payment_and_the_deadline_charging_at_once_do_not_both_happen
 def test_deciding_and_withdrawing_at_once_do_not_both_happen(complaint, store, consumer):
     reviewer = reviewer_user()
     under_review(complaint, store, consumer, reviewer)
-    outcomes = _race(
+    outcomes = race(
         lambda: decide(complaint, reviewer),
         lambda: services.withdraw_complaint(complaint=complaint, actor=consumer),
     )

@@ -2,9 +2,15 @@
 
 import os
 import shutil
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
+
+from accounts.demo import DEMO_PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -73,3 +79,45 @@ def log_in(page, username, password):
     page.fill("#id_password", password)
     page.click("form button[type=submit].btn-primary")
     page.wait_for_load_state()
+
+
+@dataclass
+class Parties:
+    consumer: object
+    seller: object
+    order: object
+
+
+@pytest.fixture
+def parties(reference_data):
+    """A consumer and a store owner who log in with the demo password, and a ¥899 order."""
+    from tests.factories import (
+        ConsumerFactory,
+        DepositAccountFactory,
+        MerchantMemberFactory,
+        OrderFactory,
+    )
+
+    account = DepositAccountFactory(paid_in=Decimal("50000.00"))
+    seller = MerchantMemberFactory(
+        merchant=account.merchant,
+        role="owner",
+        user__username="seller@example.com",
+        user__password=DEMO_PASSWORD,
+    ).user
+    consumer = ConsumerFactory(
+        username="buyer@example.com", password=DEMO_PASSWORD, display_name="李娜"
+    )
+    paid = timezone.now() - timedelta(days=8)
+    order = OrderFactory(
+        consumer=consumer,
+        merchant=account.merchant,
+        item_title="无线降噪耳机",
+        goods_amount=Decimal("899.00"),
+        postage=Decimal("12.00"),
+        paid_at=paid,
+        shipped_at=paid + timedelta(hours=20),
+        delivered_at=paid + timedelta(days=3),
+        completed_at=paid + timedelta(days=5),
+    )
+    return Parties(consumer, seller, order)

@@ -1,52 +1,16 @@
-from datetime import timedelta
-from decimal import Decimal
-
 import pytest
-from django.utils import timezone
 
 from accounts.demo import DEMO_PASSWORD
 from disputes.models import Complaint
 from tests.e2e.conftest import DESKTOP, PHONE, log_in
-from tests.factories import (
-    ConsumerFactory,
-    DepositAccountFactory,
-    MerchantMemberFactory,
-    OrderFactory,
-)
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def parties():
-    account = DepositAccountFactory(paid_in=Decimal("50000.00"))
-    seller = MerchantMemberFactory(
-        merchant=account.merchant,
-        role="owner",
-        user__username="seller@example.com",
-        user__password=DEMO_PASSWORD,
-    ).user
-    consumer = ConsumerFactory(
-        username="buyer@example.com", password=DEMO_PASSWORD, display_name="李娜"
-    )
-    paid = timezone.now() - timedelta(days=8)
-    order = OrderFactory(
-        consumer=consumer,
-        merchant=account.merchant,
-        item_title="无线降噪耳机",
-        goods_amount=Decimal("899.00"),
-        paid_at=paid,
-        shipped_at=paid + timedelta(hours=20),
-        delivered_at=paid + timedelta(days=3),
-        completed_at=paid + timedelta(days=5),
-    )
-    return consumer, seller, order
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_a_complaint_goes_from_filing_to_platform_review(open_page, parties, language, viewport):
-    _consumer, _seller, order = parties
+    order = parties.order
     page = open_page(language, viewport)
     log_in(page, "buyer@example.com", DEMO_PASSWORD)
     page.goto(f"{page.base}/orders/{order.order_number}/complain/")

@@ -1,8 +1,6 @@
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from accounts import roles
 from accounts.demo import DEMO_PASSWORD
@@ -11,11 +9,7 @@ from disputes.models import Complaint
 from tests.e2e.conftest import DESKTOP, PHONE, log_in
 from tests.factories import (
     PNG_BYTES,
-    ConsumerFactory,
-    DepositAccountFactory,
     EvidenceFactory,
-    MerchantMemberFactory,
-    OrderFactory,
     PlatformUserFactory,
 )
 
@@ -25,30 +19,9 @@ PHOTO = {"name": "photo.png", "mimeType": "image/png", "buffer": PNG_BYTES}
 
 
 @pytest.fixture
-def under_review():
+def under_review(parties):
     """A refused complaint the consumer escalated, taken by a reviewer."""
-    account = DepositAccountFactory(paid_in=Decimal("50000.00"))
-    seller = MerchantMemberFactory(
-        merchant=account.merchant,
-        role="owner",
-        user__username="seller@example.com",
-        user__password=DEMO_PASSWORD,
-    ).user
-    consumer = ConsumerFactory(
-        username="buyer@example.com", password=DEMO_PASSWORD, display_name="李娜"
-    )
-    paid = timezone.now() - timedelta(days=8)
-    order = OrderFactory(
-        consumer=consumer,
-        merchant=account.merchant,
-        item_title="无线降噪耳机",
-        goods_amount=Decimal("899.00"),
-        postage=Decimal("12.00"),
-        paid_at=paid,
-        shipped_at=paid + timedelta(hours=20),
-        delivered_at=paid + timedelta(days=3),
-        completed_at=paid + timedelta(days=5),
-    )
+    consumer, seller, order = parties.consumer, parties.seller, parties.order
     complaint = services.file_complaint(
         order=order,
         consumer=consumer,
