@@ -4,7 +4,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -58,7 +58,7 @@ class Merchant(models.Model):
         ACTIVE = "active", _("Active")
         RESTRICTED = "restricted", _("Restricted")
         CLOSING = "closing", _("Closing")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("store status", "Closed")
         REMOVED = "removed", _("Removed")
 
     code = models.SlugField(
