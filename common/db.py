@@ -1,0 +1,95 @@
+"""Transactions that survive lock conflicts, and the explicit locks services share.
+
+The lock order of the whole project, so that no two transactions wait for each other in
+a cycle:
+
+1. a claim group (``lock_claim_group``): one consumer's complaints against one store,
+   which share the refund cap of an order and the late-shipping cap;
+2. a complaint row, then rows of its own (its open offer, decision, appeal);
+3. a store (merchant) row;
+4. its deposit account row;
+5. a disbursement row.
+
+Every row lock is ``FOR NO KEY UPDATE`` of the locked table alone
+(``select_for_update(no_key=True, of=("self",))``): it never locks the rows a query joins,
+and it does not block the key-share locks PostgreSQL takes to check foreign keys when
+another transaction inserts a row pointing at the locked one.
+"""
+
+import functools
+import hashlib
+import logging
+import random
+import time
+
+from django.db import DatabaseError, connection, transaction
+
+logger = logging.getLogger(__name__)
+
+# deadlock_detected and serialization_failure: the database undid the whole transaction,
+# so running it again from the start is safe.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+MAX_ATTEMPTS = 4
+
+
+def is_lock_conflict(error: BaseException) -> bool:
+    """A deadlock or serialization failure, however the driver wraps it."""
+    while error is not None:
+        if getattr(error, "sqlstate", None) in RETRYABLE_SQLSTATES:
+            return True
+        error = error.__cause__
+    return False
+
+
+def atomic_service(function):
+    """Run ``function`` in one transaction, again (a bounded number of times) on a deadlock.
+
+    Only the outermost transaction can be retried: nested in a caller's transaction, the
+    conflict propagates and the caller's transaction fails or retries as a whole.
+    """
+
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        if connection.in_atomic_block:
+            with transaction.atomic():
+                return function(*args, **kwargs)
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                with transaction.atomic():
+                    return function(*args, **kwargs)
+            except DatabaseError as error:
+                if attempt == MAX_ATTEMPTS or not is_lock_conflict(error):
+                    raise
+                logger.warning(
+                    "%s: lock conflict, attempt %s of %s: %s",
+                    function.__qualname__,
+                    attempt,
+                    MAX_ATTEMPTS,
+                    error,
+                )
+                # Apart at random, so two victims of one conflict do not meet again.
+                time.sleep(random.uniform(0, 0.02 * attempt))  # noqa: S311
+        raise AssertionError("unreachable")
+
+    return run
+
+
+def _advisory_key(*parts) -> int:
+    digest = hashlib.blake2b(":".join(map(str, parts)).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def lock_claim_group(*, consumer_id: int, merchant_id: int) -> None:
+    """Serialise, until the transaction ends, the steps that use a consumer's shared caps
+    with one store: filing, offers, decisions and appeal revisions.
+
+    PostgreSQL takes a transaction-scoped advisory lock. SQLite needs none: the project
+    opens its transactions IMMEDIATE there, so one writer runs at a time.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s)",
+            [_advisory_key("claim-group", consumer_id, merchant_id)],
+        )
