@@ -1,21 +1,25 @@
 """Deposit deadlines that act by themselves: lapsed top-ups and policies taking effect."""
 
+import logging
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
+from common.db import is_lock_conflict
 from merchants.models import Merchant
 
 from . import services
 from .models import DepositAccount, DepositPolicy
 from .policy import required_under
 
+logger = logging.getLogger(__name__)
+
 
 def _locked(queryset):
     """Lock the rows, skipping those another worker holds, where the database can."""
     if connection.features.has_select_for_update_skip_locked:
-        return queryset.select_for_update(skip_locked=True)
-    return queryset.select_for_update()
+        return queryset.select_for_update(skip_locked=True, no_key=True, of=("self",))
+    return queryset.select_for_update(no_key=True, of=("self",))
 
 
 def _apply_policies(now: datetime) -> int:
@@ -66,10 +70,18 @@ def _restrict_lapsed(now: datetime) -> int:
         ).values_list("pk", flat=True)
     )
     for account_id in lapsed_ids:
-        with transaction.atomic():
-            account = _locked(DepositAccount.objects.filter(pk=account_id)).first()
-            if account is not None and services.restrict_lapsed_top_up(account=account, now=now):
-                restricted += 1
+        try:
+            with transaction.atomic():
+                account = _locked(DepositAccount.objects.filter(pk=account_id)).first()
+                if account is not None and services.restrict_lapsed_top_up(
+                    account=account, now=now
+                ):
+                    restricted += 1
+        except DatabaseError as error:
+            if not is_lock_conflict(error):
+                raise
+            # The next run takes it up again; one store never stops the others.
+            logger.warning("deadlines: deposit account %s skipped: %s", account_id, error)
     return restricted
 
 

@@ -1,7 +1,8 @@
 """Every write to deposit accounts, ledger entries and disbursements.
 
-Each function is one transaction that locks the account row first, so two requests for
-the same deposit run one after the other. Functions that post entries take an
+Each function is one transaction (run again on a deadlock, `common.db.atomic_service`)
+that locks the store's row and then its account's, in the project's lock order, so two
+requests for the same deposit run one after the other. Functions that post entries take an
 idempotency key: a second call with the same key returns what the first one wrote and
 writes nothing; the same key with other arguments is refused. A call that finds nothing
 to do (a capped hold with nothing available, a release with nothing held) writes nothing,
@@ -26,7 +27,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from merchants.models import Merchant, MerchantMember
+from common.db import atomic_service
+from merchants.models import Merchant, MerchantMember, StoreFactChange
 
 from .models import ZERO, DepositAccount, Disbursement, LedgerEntry
 from .policy import required_deposit
@@ -66,7 +68,7 @@ class PayoutResult:
     amount_paid: Decimal
     capped_paid: Decimal
     advanced: Decimal
-    disbursement: Disbursement = field(repr=False)
+    disbursement: Disbursement | None = field(repr=False)
 
 
 # --- validation -------------------------------------------------------------------------
@@ -114,8 +116,11 @@ def _required_text(value: str, *, label: str) -> str:
 
 
 def _lock(account: DepositAccount) -> DepositAccount:
-    account.refresh_from_db(from_queryset=DepositAccount.objects.select_for_update())
-    account.merchant = Merchant.objects.get(pk=account.merchant_id)
+    # The store before its account (the order in common.db): a step that changes the
+    # store's status (restriction, exit) never waits for a store fact change holding it.
+    merchant = Merchant.objects.select_for_update(no_key=True).get(pk=account.merchant_id)
+    account.refresh_from_db(from_queryset=DepositAccount.objects.select_for_update(no_key=True))
+    account.merchant = merchant
     return account
 
 
@@ -301,6 +306,7 @@ def get_or_open_account(*, merchant: Merchant) -> DepositAccount:
     return account
 
 
+@atomic_service
 def record_pay_in(
     *,
     account: DepositAccount,
@@ -316,27 +322,27 @@ def record_pay_in(
     key = _key(idempotency_key)
     if kind not in (Kind.PAY_IN, Kind.TOP_UP):
         raise ValidationError(_("A pay-in is either a pay-in or a top-up."), code="invalid_kind")
-    with transaction.atomic():
-        account = _lock(account)
-        digest = _digest("record_pay_in", account, amount=amount, kind=kind, reference=reference)
-        if (earlier := _earlier_entries(key, digest)) is not None:
-            return LedgerResult(entries=earlier)
-        operation = _Operation(
-            account, key=key, digest=digest, reference=reference, actor=actor, memo=memo
-        )
-        settled = min(amount, account.arrears)
-        if settled:
-            operation.post(Kind.ARREARS_SETTLEMENT, arrears=-settled)
-        if amount - settled:
-            operation.post(kind, balance=amount - settled)
-        operation.save_account()
-        _after_money_in(account)
-        return LedgerResult(entries=operation.entries)
+    account = _lock(account)
+    digest = _digest("record_pay_in", account, amount=amount, kind=kind, reference=reference)
+    if (earlier := _earlier_entries(key, digest)) is not None:
+        return LedgerResult(entries=earlier)
+    operation = _Operation(
+        account, key=key, digest=digest, reference=reference, actor=actor, memo=memo
+    )
+    settled = min(amount, account.arrears)
+    if settled:
+        operation.post(Kind.ARREARS_SETTLEMENT, arrears=-settled)
+    if amount - settled:
+        operation.post(kind, balance=amount - settled)
+    operation.save_account()
+    _after_money_in(account)
+    return LedgerResult(entries=operation.entries)
 
 
 # --- holds ------------------------------------------------------------------------------
 
 
+@atomic_service
 def hold(
     *,
     account: DepositAccount,
@@ -350,51 +356,51 @@ def hold(
     amount = _money(amount, label=_("The amount"))
     reference = _required_text(reference, label=_("The reference"))
     key = _key(idempotency_key)
-    with transaction.atomic():
-        account = _lock(account)
-        digest = _digest(
-            "hold", account, amount=amount, reference=reference, cap_at_available=cap_at_available
+    account = _lock(account)
+    digest = _digest(
+        "hold", account, amount=amount, reference=reference, cap_at_available=cap_at_available
+    )
+    if (earlier := _earlier_entries(key, digest)) is not None:
+        return earlier[0]
+    to_hold = min(amount, account.available) if cap_at_available else amount
+    if to_hold <= 0:
+        return None
+    if to_hold > account.available:
+        raise ValidationError(
+            _("Only %(available)s of the deposit is available."),
+            code="insufficient",
+            params={"available": _money_text(account.available)},
         )
-        if (earlier := _earlier_entries(key, digest)) is not None:
-            return earlier[0]
-        to_hold = min(amount, account.available) if cap_at_available else amount
-        if to_hold <= 0:
-            return None
-        if to_hold > account.available:
-            raise ValidationError(
-                _("Only %(available)s of the deposit is available."),
-                code="insufficient",
-                params={"available": _money_text(account.available)},
-            )
-        operation = _Operation(account, key=key, digest=digest, reference=reference, actor=actor)
-        entry = operation.post(Kind.HOLD, held=to_hold)
-        operation.save_account()
-        return entry
+    operation = _Operation(account, key=key, digest=digest, reference=reference, actor=actor)
+    entry = operation.post(Kind.HOLD, held=to_hold)
+    operation.save_account()
+    return entry
 
 
+@atomic_service
 def release_hold(
     *, account: DepositAccount, reference: str, idempotency_key: str, actor=None
 ) -> LedgerEntry | None:
     """Release everything still held for the reference."""
     reference = _required_text(reference, label=_("The reference"))
     key = _key(idempotency_key)
-    with transaction.atomic():
-        account = _lock(account)
-        digest = _digest("release_hold", account, reference=reference)
-        if (earlier := _earlier_entries(key, digest)) is not None:
-            return earlier[0]
-        still_held = held_for(account=account, reference=reference)
-        if still_held <= 0:
-            return None
-        operation = _Operation(account, key=key, digest=digest, reference=reference, actor=actor)
-        entry = operation.post(Kind.RELEASE, held=-still_held)
-        operation.save_account()
-        return entry
+    account = _lock(account)
+    digest = _digest("release_hold", account, reference=reference)
+    if (earlier := _earlier_entries(key, digest)) is not None:
+        return earlier[0]
+    still_held = held_for(account=account, reference=reference)
+    if still_held <= 0:
+        return None
+    operation = _Operation(account, key=key, digest=digest, reference=reference, actor=actor)
+    entry = operation.post(Kind.RELEASE, held=-still_held)
+    operation.save_account()
+    return entry
 
 
 # --- payouts ----------------------------------------------------------------------------
 
 
+@atomic_service
 def pay_out(
     *,
     account: DepositAccount,
@@ -415,79 +421,82 @@ def pay_out(
     is paid only from what remains of the claim's hold and the free balance. Whatever the
     claim still holds afterwards is released.
     """
-    amount = _money(amount, label=_("The amount"))
+    amount = _money(amount, label=_("The amount"), zero=True)
     capped_amount = _money(capped_amount, label=_("The capped amount"), zero=True)
+    if not amount + capped_amount:
+        raise ValidationError(_("A payout pays something."), code="zero")
     reference = _required_text(reference, label=_("The reference"))
     payee_account = _required_text(payee_account, label=_("The payee account"))
     if payee_method not in Disbursement.Method.values:
         raise ValidationError(_("Choose Alipay or a bank transfer."), code="invalid_method")
     key = _key(idempotency_key)
-    with transaction.atomic():
-        account = _lock(account)
-        digest = _digest(
-            "pay_out",
-            account,
-            reference=reference,
-            amount=amount,
-            capped_amount=capped_amount,
-            payee=payee.pk,
-            payee_method=payee_method,
-            payee_account=payee_account,
-        )
-        if (earlier := _earlier_entries(key, digest)) is not None:
-            disbursement = Disbursement.objects.get(ledger_entry=earlier[0])
-            advanced = sum(
-                (e.arrears_delta for e in earlier if e.kind == Kind.PLATFORM_ADVANCE), ZERO
-            )
-            return PayoutResult(
-                entries=earlier,
-                amount_paid=disbursement.amount,
-                capped_paid=disbursement.amount - amount,
-                advanced=advanced,
-                disbursement=disbursement,
-            )
-
-        held_for_claim = held_for(account=account, reference=reference)
-        free = account.available
-        from_hold = min(amount, held_for_claim)
-        from_free = min(amount - from_hold, free)
-        advanced = amount - from_hold - from_free
-        hold_left, free_left = held_for_claim - from_hold, free - from_free
-        capped_paid = min(capped_amount, hold_left + free_left)
-        capped_from_hold = min(capped_paid, hold_left)
-        held_used = from_hold + capped_from_hold
-        paid_from_deposit = from_hold + from_free + capped_paid
-
-        operation = _Operation(
-            account, key=key, digest=digest, reference=reference, actor=actor, memo=memo
-        )
-        payout_entry = operation.post(
-            Kind.CLAIM_PAYOUT, balance=-paid_from_deposit, held=-held_used
-        )
-        if advanced:
-            operation.post(Kind.PLATFORM_ADVANCE, arrears=advanced)
-        if held_for_claim - held_used:
-            operation.post(Kind.RELEASE, held=-(held_for_claim - held_used))
-        operation.save_account()
-        disbursement = Disbursement.objects.create(
-            payee=payee,
-            payee_kind=Disbursement.PayeeKind.CONSUMER,
-            amount=amount + capped_paid,
-            method=payee_method,
-            payee_account=payee_account,
-            reference=reference,
-            ledger_entry=payout_entry,
-        )
-        _after_money_out(account)
+    account = _lock(account)
+    digest = _digest(
+        "pay_out",
+        account,
+        reference=reference,
+        amount=amount,
+        capped_amount=capped_amount,
+        payee=payee.pk,
+        payee_method=payee_method,
+        payee_account=payee_account,
+    )
+    if (earlier := _earlier_entries(key, digest)) is not None:
+        disbursement = Disbursement.objects.get(ledger_entry=earlier[0])
+        advanced = sum((e.arrears_delta for e in earlier if e.kind == Kind.PLATFORM_ADVANCE), ZERO)
         return PayoutResult(
-            entries=operation.entries,
-            amount_paid=amount + capped_paid,
-            capped_paid=capped_paid,
+            entries=earlier,
+            amount_paid=disbursement.amount,
+            capped_paid=disbursement.amount - amount,
             advanced=advanced,
             disbursement=disbursement,
         )
 
+    held_for_claim = held_for(account=account, reference=reference)
+    free = account.available
+    from_hold = min(amount, held_for_claim)
+    from_free = min(amount - from_hold, free)
+    advanced = amount - from_hold - from_free
+    hold_left, free_left = held_for_claim - from_hold, free - from_free
+    capped_paid = min(capped_amount, hold_left + free_left)
+    capped_from_hold = min(capped_paid, hold_left)
+    held_used = from_hold + capped_from_hold
+    paid_from_deposit = from_hold + from_free + capped_paid
+    if not amount + capped_paid:
+        # Only a capped part, and nothing left to pay it from: nothing moves.
+        return PayoutResult(
+            entries=[], amount_paid=ZERO, capped_paid=ZERO, advanced=ZERO, disbursement=None
+        )
 
+    operation = _Operation(
+        account, key=key, digest=digest, reference=reference, actor=actor, memo=memo
+    )
+    payout_entry = operation.post(Kind.CLAIM_PAYOUT, balance=-paid_from_deposit, held=-held_used)
+    if advanced:
+        operation.post(Kind.PLATFORM_ADVANCE, arrears=advanced)
+    if held_for_claim - held_used:
+        operation.post(Kind.RELEASE, held=-(held_for_claim - held_used))
+    operation.save_account()
+    disbursement = Disbursement.objects.create(
+        payee=payee,
+        payee_kind=Disbursement.PayeeKind.CONSUMER,
+        amount=amount + capped_paid,
+        method=payee_method,
+        payee_account=payee_account,
+        reference=reference,
+        ledger_entry=payout_entry,
+    )
+    _after_money_out(account)
+    return PayoutResult(
+        entries=operation.entries,
+        amount_paid=amount + capped_paid,
+        capped_paid=capped_paid,
+        advanced=advanced,
+        disbursement=disbursement,
+    )
+
+
+@atomic_service
 def reimburse(
     *,
     account: DepositAccount,
@@ -507,53 +516,52 @@ def reimburse(
     amount = _money(amount, label=_("The amount"))
     reference = _required_text(reference, label=_("The reference"))
     key = _key(idempotency_key)
-    with transaction.atomic():
-        account = _lock(account)
-        digest = _digest(
-            "reimburse",
-            account,
-            amount=amount,
-            reference=reference,
-            to_merchant_directly=to_merchant_directly,
-            payee_method=payee_method,
-            payee_account=payee_account,
+    account = _lock(account)
+    digest = _digest(
+        "reimburse",
+        account,
+        amount=amount,
+        reference=reference,
+        to_merchant_directly=to_merchant_directly,
+        payee_method=payee_method,
+        payee_account=payee_account,
+    )
+    if (earlier := _earlier_entries(key, digest)) is not None:
+        disbursement = Disbursement.objects.filter(ledger_entry__in=earlier).first()
+        return LedgerResult(entries=earlier, disbursement=disbursement)
+    owner = _store_owner(account.merchant) if to_merchant_directly else None
+    operation = _Operation(account, key=key, digest=digest, reference=reference, actor=actor)
+    cancelled = min(amount, account.arrears)
+    rest = amount - cancelled
+    if cancelled:
+        operation.post(Kind.ARREARS_SETTLEMENT, arrears=-cancelled)
+    disbursement = None
+    if rest and to_merchant_directly:
+        # The money leaves the platform; the entry records it without moving the deposit.
+        entry = operation.post(
+            Kind.REIMBURSEMENT,
+            memo=gettext("%(amount)s paid to the store directly.") % {"amount": _money_text(rest)},
         )
-        if (earlier := _earlier_entries(key, digest)) is not None:
-            disbursement = Disbursement.objects.filter(ledger_entry__in=earlier).first()
-            return LedgerResult(entries=earlier, disbursement=disbursement)
-        owner = _store_owner(account.merchant) if to_merchant_directly else None
-        operation = _Operation(account, key=key, digest=digest, reference=reference, actor=actor)
-        cancelled = min(amount, account.arrears)
-        rest = amount - cancelled
-        if cancelled:
-            operation.post(Kind.ARREARS_SETTLEMENT, arrears=-cancelled)
-        disbursement = None
-        if rest and to_merchant_directly:
-            # The money leaves the platform; the entry records it without moving the deposit.
-            entry = operation.post(
-                Kind.REIMBURSEMENT,
-                memo=gettext("%(amount)s paid to the store directly.")
-                % {"amount": _money_text(rest)},
-            )
-            disbursement = Disbursement.objects.create(
-                payee=owner,
-                payee_kind=Disbursement.PayeeKind.MERCHANT,
-                amount=rest,
-                method=payee_method,
-                payee_account=payee_account,
-                reference=reference,
-                ledger_entry=entry,
-            )
-        elif rest:
-            operation.post(Kind.REIMBURSEMENT, balance=rest)
-        operation.save_account()
-        _after_money_in(account)
-        return LedgerResult(entries=operation.entries, disbursement=disbursement)
+        disbursement = Disbursement.objects.create(
+            payee=owner,
+            payee_kind=Disbursement.PayeeKind.MERCHANT,
+            amount=rest,
+            method=payee_method,
+            payee_account=payee_account,
+            reference=reference,
+            ledger_entry=entry,
+        )
+    elif rest:
+        operation.post(Kind.REIMBURSEMENT, balance=rest)
+    operation.save_account()
+    _after_money_in(account)
+    return LedgerResult(entries=operation.entries, disbursement=disbursement)
 
 
 # --- top-up notices and restriction -----------------------------------------------------
 
 
+@atomic_service
 def request_top_up(
     *, account: DepositAccount, now: datetime, idempotency_key: str | None = None
 ) -> Decimal:
@@ -562,63 +570,76 @@ def request_top_up(
     An open notice keeps its deadline; only the amount follows the account. A repeated
     key (e.g. one per policy change) does nothing the second time.
     """
-    with transaction.atomic():
-        account = _lock(account)
-        if idempotency_key and account.top_up_request_key == idempotency_key:
-            return account.top_up_amount_due
-        due = _open_top_up_notice(
-            account, now=now, required=required_deposit(account.merchant, now)
-        )
-        if idempotency_key and due:
-            account.top_up_request_key = idempotency_key
-            account.save(update_fields=["top_up_request_key", "updated_at"])
-        return due
+    account = _lock(account)
+    if idempotency_key and account.top_up_request_key == idempotency_key:
+        return account.top_up_amount_due
+    due = _open_top_up_notice(account, now=now, required=required_deposit(account.merchant, now))
+    if idempotency_key and due:
+        account.top_up_request_key = idempotency_key
+        account.save(update_fields=["top_up_request_key", "updated_at"])
+    return due
 
 
+def recompute_after_store_facts_change(merchant: Merchant, change: StoreFactChange) -> None:
+    """A listener of merchants.services.STORE_FACTS_CHANGED, run in the change's transaction.
+
+    The store's facts changed, so its requirement may have: open, update or close the
+    top-up notice exactly as a policy taking effect does, for the same stores (open ones).
+    The key is the change's, so a replay of this change does nothing twice.
+    """
+    if merchant.status not in (Merchant.Status.ACTIVE, Merchant.Status.RESTRICTED):
+        return
+    request_top_up(
+        account=get_or_open_account(merchant=merchant),
+        now=timezone.now(),
+        idempotency_key=f"store-facts-{change.pk}",
+    )
+
+
+@atomic_service
 def restrict_lapsed_top_up(*, account: DepositAccount, now: datetime) -> bool:
     """Restrict an active store whose top-up deadline has come and which is still short."""
-    with transaction.atomic():
-        account = _lock(account)
-        if account.top_up_due_by is None or now < account.top_up_due_by:
-            return False
-        if shortfall(account, required_deposit(account.merchant, now)) <= 0:
-            _close_top_up_notice(account)
-            return False
-        restricted = Merchant.objects.filter(
-            pk=account.merchant_id, status=Merchant.Status.ACTIVE
-        ).update(status=Merchant.Status.RESTRICTED)
-        if not restricted:
-            return False
-        account.merchant.status = Merchant.Status.RESTRICTED
-        account.restricted_for_top_up_at = now
-        account.save(update_fields=["restricted_for_top_up_at", "updated_at"])
-        with translation.override(settings.LANGUAGE_CODE):
-            _email_store(
-                account.merchant,
-                gettext("Store restricted: %(store)s") % {"store": account.merchant.name},
-                gettext(
-                    "The top-up deadline has passed and your deposit is still short by "
-                    "%(amount)s. Your store is restricted until the deposit is topped up."
-                )
-                % {"amount": _money_text(account.top_up_amount_due)},
+    account = _lock(account)
+    if account.top_up_due_by is None or now < account.top_up_due_by:
+        return False
+    if shortfall(account, required_deposit(account.merchant, now)) <= 0:
+        _close_top_up_notice(account)
+        return False
+    restricted = Merchant.objects.filter(
+        pk=account.merchant_id, status=Merchant.Status.ACTIVE
+    ).update(status=Merchant.Status.RESTRICTED)
+    if not restricted:
+        return False
+    account.merchant.status = Merchant.Status.RESTRICTED
+    account.restricted_for_top_up_at = now
+    account.save(update_fields=["restricted_for_top_up_at", "updated_at"])
+    with translation.override(settings.LANGUAGE_CODE):
+        _email_store(
+            account.merchant,
+            gettext("Store restricted: %(store)s") % {"store": account.merchant.name},
+            gettext(
+                "The top-up deadline has passed and your deposit is still short by "
+                "%(amount)s. Your store is restricted until the deposit is topped up."
             )
-        return True
+            % {"amount": _money_text(account.top_up_amount_due)},
+        )
+    return True
 
 
 # --- leaving the platform ---------------------------------------------------------------
 
 
+@atomic_service
 def request_exit(*, account: DepositAccount, actor, now: datetime) -> DepositAccount:
     """Record that the store asked to leave; the deposit is refundable after the waiting period."""
-    with transaction.atomic():
-        account = _lock(account)
-        if account.merchant.status not in (Merchant.Status.ACTIVE, Merchant.Status.RESTRICTED):
-            raise ValidationError(_("Only an open store can ask to leave."), code="not_open")
-        Merchant.objects.filter(pk=account.merchant_id).update(status=Merchant.Status.CLOSING)
-        account.merchant.status = Merchant.Status.CLOSING
-        account.closing_requested_at = now
-        account.save(update_fields=["closing_requested_at", "updated_at"])
-        return account
+    account = _lock(account)
+    if account.merchant.status not in (Merchant.Status.ACTIVE, Merchant.Status.RESTRICTED):
+        raise ValidationError(_("Only an open store can ask to leave."), code="not_open")
+    Merchant.objects.filter(pk=account.merchant_id).update(status=Merchant.Status.CLOSING)
+    account.merchant.status = Merchant.Status.CLOSING
+    account.closing_requested_at = now
+    account.save(update_fields=["closing_requested_at", "updated_at"])
+    return account
 
 
 def exit_blockers(account: DepositAccount, *, now: datetime) -> list[str]:
@@ -648,6 +669,7 @@ def exit_blockers(account: DepositAccount, *, now: datetime) -> list[str]:
     return reasons
 
 
+@atomic_service
 def exit_refund(
     *,
     account: DepositAccount,
@@ -659,42 +681,38 @@ def exit_refund(
 ) -> LedgerResult:
     """Return the deposit, less arrears, to a store that left, and close the store."""
     key = _key(idempotency_key)
-    with transaction.atomic():
-        account = _lock(account)
-        digest = _digest(
-            "exit_refund", account, payee_method=payee_method, payee_account=payee_account
+    account = _lock(account)
+    digest = _digest("exit_refund", account, payee_method=payee_method, payee_account=payee_account)
+    if (earlier := _earlier_entries(key, digest)) is not None:
+        disbursement = Disbursement.objects.filter(ledger_entry__in=earlier).first()
+        return LedgerResult(entries=earlier, disbursement=disbursement)
+    if reasons := exit_blockers(account, now=now):
+        raise ValidationError(reasons, code="exit_blocked")
+    owner = _store_owner(account.merchant)
+    operation = _Operation(account, key=key, digest=digest, actor=actor)
+    if account.arrears:
+        operation.post(Kind.ARREARS_SETTLEMENT, balance=-account.arrears, arrears=-account.arrears)
+    refund = account.balance
+    # Written even when nothing is refunded: it records that the store left.
+    refund_entry = operation.post(Kind.EXIT_REFUND, balance=-refund)
+    operation.save_account()
+    disbursement = None
+    if refund:
+        disbursement = Disbursement.objects.create(
+            payee=owner,
+            payee_kind=Disbursement.PayeeKind.MERCHANT,
+            amount=refund,
+            method=payee_method,
+            payee_account=payee_account,
+            ledger_entry=refund_entry,
         )
-        if (earlier := _earlier_entries(key, digest)) is not None:
-            disbursement = Disbursement.objects.filter(ledger_entry__in=earlier).first()
-            return LedgerResult(entries=earlier, disbursement=disbursement)
-        if reasons := exit_blockers(account, now=now):
-            raise ValidationError(reasons, code="exit_blocked")
-        owner = _store_owner(account.merchant)
-        operation = _Operation(account, key=key, digest=digest, actor=actor)
-        if account.arrears:
-            operation.post(
-                Kind.ARREARS_SETTLEMENT, balance=-account.arrears, arrears=-account.arrears
-            )
-        refund = account.balance
-        # Written even when nothing is refunded: it records that the store left.
-        refund_entry = operation.post(Kind.EXIT_REFUND, balance=-refund)
-        operation.save_account()
-        disbursement = None
-        if refund:
-            disbursement = Disbursement.objects.create(
-                payee=owner,
-                payee_kind=Disbursement.PayeeKind.MERCHANT,
-                amount=refund,
-                method=payee_method,
-                payee_account=payee_account,
-                ledger_entry=refund_entry,
-            )
-        _close_top_up_notice(account)
-        Merchant.objects.filter(pk=account.merchant_id).update(status=Merchant.Status.CLOSED)
-        account.merchant.status = Merchant.Status.CLOSED
-        return LedgerResult(entries=operation.entries, disbursement=disbursement)
+    _close_top_up_notice(account)
+    Merchant.objects.filter(pk=account.merchant_id).update(status=Merchant.Status.CLOSED)
+    account.merchant.status = Merchant.Status.CLOSED
+    return LedgerResult(entries=operation.entries, disbursement=disbursement)
 
 
+@atomic_service
 def forfeit(*, account: DepositAccount, actor, idempotency_key: str, memo: str) -> LedgerResult:
     """The platform keeps the deposit of a store removed for counterfeits.
 
@@ -703,27 +721,27 @@ def forfeit(*, account: DepositAccount, actor, idempotency_key: str, memo: str) 
     """
     memo = _required_text(memo, label=_("The memo"))
     key = _key(idempotency_key)
-    with transaction.atomic():
-        account = _lock(account)
-        digest = _digest("forfeit", account)
-        if (earlier := _earlier_entries(key, digest)) is not None:
-            return LedgerResult(entries=earlier)
-        if account.held:
-            raise ValidationError(
-                _("Pay or release the held claims before forfeiting the deposit."), code="held"
-            )
-        operation = _Operation(account, key=key, digest=digest, actor=actor, memo=memo)
-        settled = min(account.arrears, account.balance)
-        if settled:
-            operation.post(Kind.ARREARS_SETTLEMENT, balance=-settled, arrears=-settled)
-        operation.post(Kind.FORFEITURE, balance=-account.balance)
-        operation.save_account()
-        _close_top_up_notice(account)
-        Merchant.objects.filter(pk=account.merchant_id).update(status=Merchant.Status.REMOVED)
-        account.merchant.status = Merchant.Status.REMOVED
-        return LedgerResult(entries=operation.entries)
+    account = _lock(account)
+    digest = _digest("forfeit", account)
+    if (earlier := _earlier_entries(key, digest)) is not None:
+        return LedgerResult(entries=earlier)
+    if account.held:
+        raise ValidationError(
+            _("Pay or release the held claims before forfeiting the deposit."), code="held"
+        )
+    operation = _Operation(account, key=key, digest=digest, actor=actor, memo=memo)
+    settled = min(account.arrears, account.balance)
+    if settled:
+        operation.post(Kind.ARREARS_SETTLEMENT, balance=-settled, arrears=-settled)
+    operation.post(Kind.FORFEITURE, balance=-account.balance)
+    operation.save_account()
+    _close_top_up_notice(account)
+    Merchant.objects.filter(pk=account.merchant_id).update(status=Merchant.Status.REMOVED)
+    account.merchant.status = Merchant.Status.REMOVED
+    return LedgerResult(entries=operation.entries)
 
 
+@atomic_service
 def adjust(
     *,
     account: DepositAccount,
@@ -745,103 +763,100 @@ def adjust(
             _("An adjustment must change the balance or the arrears."), code="empty"
         )
     key = _key(idempotency_key)
-    with transaction.atomic():
-        account = _lock(account)
-        digest = _digest(
-            "adjust", account, balance_delta=balance_delta, arrears_delta=arrears_delta, memo=memo
+    account = _lock(account)
+    digest = _digest(
+        "adjust", account, balance_delta=balance_delta, arrears_delta=arrears_delta, memo=memo
+    )
+    if (earlier := _earlier_entries(key, digest)) is not None:
+        return earlier[0]
+    if account.balance + balance_delta < account.held:
+        raise ValidationError(
+            _("The balance cannot go below what is held (%(held)s)."),
+            code="below_held",
+            params={"held": _money_text(account.held)},
         )
-        if (earlier := _earlier_entries(key, digest)) is not None:
-            return earlier[0]
-        if account.balance + balance_delta < account.held:
-            raise ValidationError(
-                _("The balance cannot go below what is held (%(held)s)."),
-                code="below_held",
-                params={"held": _money_text(account.held)},
-            )
-        if account.arrears + arrears_delta < 0:
-            raise ValidationError(_("The arrears cannot go below zero."), code="negative_arrears")
-        operation = _Operation(
-            account, key=key, digest=digest, reference=reference, actor=actor, memo=memo
-        )
-        entry = operation.post(Kind.ADJUSTMENT, balance=balance_delta, arrears=arrears_delta)
-        operation.save_account()
-        _after_money_in(account)
-        return entry
+    if account.arrears + arrears_delta < 0:
+        raise ValidationError(_("The arrears cannot go below zero."), code="negative_arrears")
+    operation = _Operation(
+        account, key=key, digest=digest, reference=reference, actor=actor, memo=memo
+    )
+    entry = operation.post(Kind.ADJUSTMENT, balance=balance_delta, arrears=arrears_delta)
+    operation.save_account()
+    _after_money_in(account)
+    return entry
 
 
 # --- disbursements ----------------------------------------------------------------------
 
 
 def _lock_disbursement(disbursement: Disbursement) -> Disbursement:
-    disbursement.refresh_from_db(from_queryset=Disbursement.objects.select_for_update())
+    disbursement.refresh_from_db(from_queryset=Disbursement.objects.select_for_update(no_key=True))
     return disbursement
 
 
+@atomic_service
 def mark_disbursement_sent(
     *, disbursement: Disbursement, external_reference: str, actor
 ) -> Disbursement:
     external_reference = _required_text(external_reference, label=_("The payment reference"))
-    with transaction.atomic():
-        disbursement = _lock_disbursement(disbursement)
-        if (
-            disbursement.status == Disbursement.Status.SENT
-            and disbursement.external_reference == external_reference
-        ):
-            return disbursement
-        if disbursement.status != Disbursement.Status.PENDING:
-            raise ValidationError(
-                _("Only a pending disbursement can be marked sent (this one is %(status)s)."),
-                code="not_pending",
-                params={"status": disbursement.get_status_display()},
-            )
-        disbursement.status = Disbursement.Status.SENT
-        disbursement.external_reference = external_reference
-        disbursement.sent_at = timezone.now()
-        disbursement.status_changed_by = actor
-        disbursement.save(
-            update_fields=[
-                "status",
-                "external_reference",
-                "sent_at",
-                "status_changed_by",
-                "updated_at",
-            ]
-        )
+    disbursement = _lock_disbursement(disbursement)
+    if (
+        disbursement.status == Disbursement.Status.SENT
+        and disbursement.external_reference == external_reference
+    ):
         return disbursement
+    if disbursement.status != Disbursement.Status.PENDING:
+        raise ValidationError(
+            _("Only a pending disbursement can be marked sent (this one is %(status)s)."),
+            code="not_pending",
+            params={"status": disbursement.get_status_display()},
+        )
+    disbursement.status = Disbursement.Status.SENT
+    disbursement.external_reference = external_reference
+    disbursement.sent_at = timezone.now()
+    disbursement.status_changed_by = actor
+    disbursement.save(
+        update_fields=[
+            "status",
+            "external_reference",
+            "sent_at",
+            "status_changed_by",
+            "updated_at",
+        ]
+    )
+    return disbursement
 
 
+@atomic_service
 def mark_disbursement_failed(*, disbursement: Disbursement, reason: str, actor) -> Disbursement:
     reason = _required_text(reason, label=_("The reason"))
-    with transaction.atomic():
-        disbursement = _lock_disbursement(disbursement)
-        if disbursement.status == Disbursement.Status.FAILED:
-            return disbursement
-        if disbursement.status != Disbursement.Status.PENDING:
-            raise ValidationError(
-                _("Only a pending disbursement can fail (this one is %(status)s)."),
-                code="not_pending",
-                params={"status": disbursement.get_status_display()},
-            )
-        disbursement.status = Disbursement.Status.FAILED
-        disbursement.failure_reason = reason
-        disbursement.status_changed_by = actor
-        disbursement.save(
-            update_fields=["status", "failure_reason", "status_changed_by", "updated_at"]
+    disbursement = _lock_disbursement(disbursement)
+    if disbursement.status == Disbursement.Status.FAILED:
+        return disbursement
+    if disbursement.status != Disbursement.Status.PENDING:
+        raise ValidationError(
+            _("Only a pending disbursement can fail (this one is %(status)s)."),
+            code="not_pending",
+            params={"status": disbursement.get_status_display()},
         )
-        return disbursement
+    disbursement.status = Disbursement.Status.FAILED
+    disbursement.failure_reason = reason
+    disbursement.status_changed_by = actor
+    disbursement.save(update_fields=["status", "failure_reason", "status_changed_by", "updated_at"])
+    return disbursement
 
 
+@atomic_service
 def retry_disbursement(*, disbursement: Disbursement, actor) -> Disbursement:
-    with transaction.atomic():
-        disbursement = _lock_disbursement(disbursement)
-        if disbursement.status != Disbursement.Status.FAILED:
-            raise ValidationError(
-                _("Only a failed disbursement can be retried (this one is %(status)s)."),
-                code="not_failed",
-                params={"status": disbursement.get_status_display()},
-            )
-        disbursement.status = Disbursement.Status.PENDING
-        disbursement.attempts += 1
-        disbursement.status_changed_by = actor
-        disbursement.save(update_fields=["status", "attempts", "status_changed_by", "updated_at"])
-        return disbursement
+    disbursement = _lock_disbursement(disbursement)
+    if disbursement.status != Disbursement.Status.FAILED:
+        raise ValidationError(
+            _("Only a failed disbursement can be retried (this one is %(status)s)."),
+            code="not_failed",
+            params={"status": disbursement.get_status_display()},
+        )
+    disbursement.status = Disbursement.Status.PENDING
+    disbursement.attempts += 1
+    disbursement.status_changed_by = actor
+    disbursement.save(update_fields=["status", "attempts", "status_changed_by", "updated_at"])
+    return disbursement

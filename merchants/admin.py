@@ -1,6 +1,19 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from .models import Category, Merchant, MerchantMember, Order
+from deposit_claims.templatetags.ui import money
+
+from . import services
+from .forms import StoreFactsForm
+from .models import STORE_FACTS, Category, Merchant, MerchantMember, Order, StoreFactChange
+
+STORE_FACTS_TEMPLATE = "admin/merchants/merchant/store_facts.html"
 
 
 @admin.register(Category)
@@ -16,13 +29,154 @@ class MerchantMemberInline(admin.TabularInline):
     autocomplete_fields = ("user",)
 
 
+def _fact_text(name: str, value) -> str:
+    """A recorded fact (a JSON value) in the words and money format a reviewer reads."""
+    if name == "categories":
+        return ", ".join(value) if value else "—"
+    if name == "mall_flagship":
+        return gettext("Yes") if value else gettext("No")
+    if name == "annual_sales":
+        return money(value)
+    return str(dict(Merchant._meta.get_field(name).flatchoices).get(value, value))
+
+
+@admin.display(description=_("changes"))
+def fact_summary(change: StoreFactChange) -> str:
+    return "; ".join(
+        f"{Merchant._meta.get_field(name).verbose_name}: "
+        f"{_fact_text(name, change.before.get(name))} → {_fact_text(name, change.after.get(name))}"
+        for name in STORE_FACTS
+        if name in change.after
+    )
+
+
+class StoreFactChangeInline(admin.TabularInline):
+    """The store's fact history, read-only: changes are recorded only by the service."""
+
+    model = StoreFactChange
+    extra = 0
+    can_delete = False
+    fields = ("changed_at", "actor", "summary", "reason")
+    readonly_fields = fields
+    summary = staticmethod(fact_summary)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Merchant)
 class MerchantAdmin(admin.ModelAdmin):
     list_display = ("name", "code", "company", "store_type", "trademark_type", "status")
     list_filter = ("status", "store_type", "trademark_type", "mall_flagship", "categories")
     search_fields = ("name", "code", "company")
     filter_horizontal = ("categories",)
-    inlines = [MerchantMemberInline]
+    inlines = [MerchantMemberInline, StoreFactChangeInline]
+
+    def get_inlines(self, request, obj):
+        # A store being added has no history yet.
+        if obj is None:
+            return [MerchantMemberInline]
+        return self.inlines
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        if obj is None:
+            # A new store states its facts; there is no requirement yet to recompute.
+            return readonly
+        # An open store's facts set its required deposit: they change only through
+        # change_store_facts, which records the change and recomputes the requirement.
+        # Read-only for everyone, superusers included.
+        return readonly + tuple(name for name in STORE_FACTS if name not in readonly)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_change_store_facts": request.user.has_perm("merchants.change_store_facts"),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:merchant_id>/store-facts/",
+                self.admin_site.admin_view(self.store_facts_view),
+                name="merchants_merchant_store_facts",
+            ),
+            *super().get_urls(),
+        ]
+
+    def store_facts_view(self, request, merchant_id):
+        if not request.user.has_perm("merchants.change_store_facts"):
+            raise PermissionDenied
+        merchant = get_object_or_404(Merchant, pk=merchant_id)
+        form = StoreFactsForm(request.POST or None, initial=StoreFactsForm.initial_for(merchant))
+        if request.method == "POST" and form.is_valid():
+            facts = {name: form.cleaned_data[name] for name in STORE_FACTS}
+            try:
+                change = services.change_store_facts(
+                    merchant=merchant,
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                    **facts,
+                )
+            except ValidationError as error:
+                # Errors keyed by fact land on that field of the form.
+                form.add_error(None, error)
+            else:
+                if change is None:
+                    self.message_user(
+                        request,
+                        gettext("Nothing changed: the store's facts were already these."),
+                        messages.WARNING,
+                    )
+                else:
+                    self.message_user(
+                        request,
+                        gettext("The store's facts were changed and the change recorded."),
+                        messages.SUCCESS,
+                    )
+                return HttpResponseRedirect(
+                    reverse("admin:merchants_merchant_change", args=[merchant.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("Change store facts"),
+            "subtitle": str(merchant),
+            "merchant": merchant,
+            "form": form,
+        }
+        return TemplateResponse(request, STORE_FACTS_TEMPLATE, context)
+
+
+@admin.register(StoreFactChange)
+class StoreFactChangeAdmin(admin.ModelAdmin):
+    list_display = ("changed_at", "merchant", "actor", "summary", "reason")
+    list_filter = ("changed_at",)
+    search_fields = ("merchant__name", "merchant__code", "actor__username")
+    list_select_related = ("merchant", "actor")
+    fields = ("merchant", "actor", "changed_at", "summary", "reason", "before", "after")
+    readonly_fields = fields
+    summary = staticmethod(fact_summary)
+
+    # Append-only, for everyone: a wrong change is corrected by another recorded change.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(MerchantMember)

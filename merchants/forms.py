@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.identifiers import normalize_identifier
 
-from .models import MONEY, Merchant
+from .models import MONEY, STORE_FACTS, Merchant
 
 ORDER_COLUMNS = (
     "order_number",
@@ -82,3 +82,29 @@ class OrderRowForm(forms.Form):
         elif delivered and shipped and delivered < shipped:
             self.add_error("delivered_at", _("Delivered before it was shipped."))
         return data
+
+
+def _fact_field(name: str, **kwargs) -> forms.Field:
+    """The model's own form field for a store fact: its label, choices and help text."""
+    return Merchant._meta.get_field(name).formfield(**kwargs)
+
+
+class StoreFactsForm(forms.Form):
+    """The facts that set a store's required deposit, and why they change."""
+
+    store_type = _fact_field("store_type")
+    mall_flagship = _fact_field("mall_flagship")
+    trademark_type = _fact_field("trademark_type")
+    categories = _fact_field("categories", widget=forms.CheckboxSelectMultiple)
+    annual_sales = _fact_field("annual_sales", min_value=Decimal("0"))
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Why the facts change, e.g. the trademark certificate that was issued."),
+    )
+
+    @staticmethod
+    def initial_for(merchant: Merchant) -> dict:
+        initial = {name: getattr(merchant, name) for name in STORE_FACTS if name != "categories"}
+        initial["categories"] = list(merchant.categories.values_list("pk", flat=True))
+        return initial

@@ -4,6 +4,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -86,6 +87,9 @@ class Merchant(models.Model):
         verbose_name = _("merchant")
         verbose_name_plural = _("merchants")
         ordering = ["name"]
+        permissions = [
+            ("change_store_facts", _("Can change the store facts that set the required deposit")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(annual_sales__gte=0), name="merchant_annual_sales_not_negative"
@@ -98,6 +102,69 @@ class Merchant(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# The facts of a store that its required deposit depends on; they change only through
+# merchants.services.change_store_facts, which records each change as a StoreFactChange.
+STORE_FACTS = ("store_type", "mall_flagship", "trademark_type", "categories", "annual_sales")
+
+
+class StoreFactChangeQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Store fact changes are append-only: record a new change instead.")
+
+    def delete(self):
+        raise TypeError("Store fact changes are append-only: record a new change instead.")
+
+
+class StoreFactChange(models.Model):
+    """Who changed which store facts, when and why; never edited, never deleted.
+
+    `before` and `after` hold only the facts that changed: categories as their sorted
+    codes, annual sales as a string (JSON has no decimals).
+    """
+
+    merchant = models.ForeignKey(
+        Merchant,
+        on_delete=models.PROTECT,
+        related_name="fact_changes",
+        verbose_name=_("merchant"),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    reason = models.TextField(_("reason"))
+    before = models.JSONField(_("before"))
+    after = models.JSONField(_("after"))
+
+    objects = StoreFactChangeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("store fact change")
+        verbose_name_plural = _("store fact changes")
+        ordering = ["-changed_at", "-id"]
+        indexes = [
+            models.Index(fields=["merchant", "-changed_at"], name="store_fact_change_merchant"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="store_fact_change_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.merchant} · {timezone.localtime(self.changed_at):%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("Store fact changes are append-only: record a new change instead.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Store fact changes are append-only: record a new change instead.")
 
 
 class MerchantMember(models.Model):
