@@ -35,6 +35,7 @@ from . import selectors, services
 from .compensation import total
 from .downloads import evidence_download
 from .models import (
+    ZERO,
     Appeal,
     AwardLine,
     CompensationRule,
@@ -139,9 +140,54 @@ class RequestInfoForm(ActionForm):
     )
 
 
-class DecideForm(ActionForm):
-    """One amount per line of the rule-based suggestion, each at most what its rule allows."""
+class AwardLinesForm(ActionForm):
+    """One amount per line of what the rules allow this complaint now, each at most its rule's."""
 
+    lines_required = True
+
+    def __init__(self, *args, complaint: Complaint, **kwargs):
+        super().__init__(*args, complaint=complaint, **kwargs)
+        self.suggestion = selectors.suggestion_for_complaint(complaint)
+        initial = self.initial_amounts()
+        for line in self.suggestion:
+            self.fields[self.line_field_name(line)] = forms.DecimalField(
+                label=line.explanation,
+                min_value=0,
+                max_value=line.amount,
+                initial=initial.get(line.rule, line.amount),
+                required=self.lines_required,
+                **MONEY,
+            )
+
+    def initial_amounts(self) -> dict:
+        return {}
+
+    @staticmethod
+    def line_field_name(line) -> str:
+        return f"line-{line.rule}"
+
+    @property
+    def suggested_total(self):
+        return total(self.suggestion)
+
+    @property
+    def award_rows(self):
+        """Each suggested line, its category's name, and the input of the amount awarded."""
+        return [
+            (line, AwardLine.Category(line.category).label, self[self.line_field_name(line)])
+            for line in self.suggestion
+        ]
+
+    def service_lines(self) -> list[services.LineInput]:
+        return [
+            services.LineInput(
+                rule=line.rule, amount=self.cleaned_data[self.line_field_name(line)] or ZERO
+            )
+            for line in self.suggestion
+        ]
+
+
+class DecideForm(AwardLinesForm):
     reason_code = forms.ChoiceField(
         label=_("Reason"), choices=[("", "---------"), *REASONS_NOT_MALICIOUS]
     )
@@ -162,45 +208,12 @@ class DecideForm(ActionForm):
 
     def __init__(self, *args, complaint: Complaint, **kwargs):
         super().__init__(*args, complaint=complaint, **kwargs)
-        self.suggestion = selectors.suggestion_for(
-            order=complaint.order, kind=complaint.kind, return_shipping=complaint.return_shipping
-        )
-        for line in self.suggestion:
-            self.fields[self.line_field_name(line)] = forms.DecimalField(
-                label=line.explanation,
-                min_value=0,
-                max_value=line.amount,
-                initial=line.amount,
-                **MONEY,
-            )
         self.fields["evidence"] = evidence_field(complaint)
         self.approval_threshold = selectors.deadline_policy(timezone.now()).approval_threshold
-
-    @staticmethod
-    def line_field_name(line) -> str:
-        return f"line-{line.rule}"
-
-    @property
-    def suggested_total(self):
-        return total(self.suggestion)
-
-    @property
-    def award_rows(self):
-        """Each suggested line, its category's name, and the input of the amount awarded."""
-        return [
-            (line, AwardLine.Category(line.category).label, self[self.line_field_name(line)])
-            for line in self.suggestion
-        ]
 
     @property
     def decision_fields(self):
         return [self[name] for name in ("reason_code", "reasoning", "evidence", "route")]
-
-    def service_lines(self) -> list[services.LineInput]:
-        return [
-            services.LineInput(rule=line.rule, amount=self.cleaned_data[self.line_field_name(line)])
-            for line in self.suggestion
-        ]
 
 
 class RejectForm(ActionForm):
@@ -233,16 +246,12 @@ class SendBackForm(ActionForm):
     )
 
 
-class ResolveAppealForm(ActionForm):
+class ResolveAppealForm(AwardLinesForm):
+    """A revised award is entered line by line, under the limits of a first decision."""
+
+    lines_required = False
     outcome = forms.ChoiceField(
         label=_("Outcome"), choices=Appeal.Outcome.choices, widget=forms.RadioSelect
-    )
-    new_total = forms.DecimalField(
-        label=_("Award after the appeal (¥)"),
-        required=False,
-        min_value=0,
-        help_text=_("The whole award after the appeal, not the difference; not for “upheld”."),
-        **MONEY,
     )
     resolution = forms.CharField(
         label=_("Resolution"),
@@ -251,15 +260,26 @@ class ResolveAppealForm(ActionForm):
         help_text=_("Final for both parties, who both read it."),
     )
 
-    def clean(self):
-        cleaned = super().clean()
-        revised = cleaned.get("outcome") in (
+    def initial_amounts(self) -> dict:
+        decision = self.complaint.final_decision
+        if decision is None or decision.outcome != Decision.Outcome.UPHELD:
+            return {line.rule: ZERO for line in self.suggestion}
+        awarded = {line.rule: line.amount for line in decision.lines.all()}
+        return {line.rule: awarded.get(line.rule, ZERO) for line in self.suggestion}
+
+    @property
+    def resolution_fields(self):
+        return [self["outcome"], self["resolution"]]
+
+    @property
+    def revises(self) -> bool:
+        return self.cleaned_data.get("outcome") in (
             Appeal.Outcome.REVISED_UP,
             Appeal.Outcome.REVISED_DOWN,
         )
-        if revised and cleaned.get("new_total") is None:
-            self.add_error("new_total", _("Give the award after the appeal."))
-        return cleaned
+
+    def service_lines(self) -> list[services.LineInput] | None:
+        return super().service_lines() if self.revises else None
 
 
 class InternalNoteForm(ActionForm):
@@ -363,7 +383,7 @@ def resolve_appeal(complaint, user, form) -> str:
         actor=user,
         outcome=form.cleaned_data["outcome"],
         resolution=form.cleaned_data["resolution"],
-        new_total=form.cleaned_data["new_total"],
+        lines=form.service_lines(),
     )
     return gettext("The appeal is resolved (%(outcome)s) and the complaint closed.") % {
         "outcome": appeal.get_outcome_display()
@@ -800,11 +820,7 @@ class ComplaintAdmin(admin.ModelAdmin):
             case_file_queryset().filter(pk=object_id).first() if object_id.isdigit() else None
         )
         if complaint is not None and self.has_view_permission(request, complaint):
-            suggestion = selectors.suggestion_for(
-                order=complaint.order,
-                kind=complaint.kind,
-                return_shipping=complaint.return_shipping,
-            )
+            suggestion = selectors.suggestion_for_complaint(complaint)
             extra_context = {
                 **(extra_context or {}),
                 "case": complaint,
@@ -991,6 +1007,7 @@ class CompensationRuleAdmin(EffectiveDatedAdmin):
         "counterfeit_multiple",
         "false_ad_multiple",
         "late_ship_rate",
+        "return_shipping_maximum",
         "created_at",
     )
 

@@ -49,6 +49,9 @@ KINDS = frozenset(
     }
 )
 
+# The kinds whose award starts with a refund of the base.
+REFUNDING_KINDS = KINDS - {AFTER_SALES, LATE_SHIPPING}
+
 # Award line categories; the calculator suggests no "other" line, a reviewer may add one.
 REFUND = "refund"
 COMPENSATION = "compensation"
@@ -77,6 +80,7 @@ class Rules:
     late_ship_maximum: Decimal = Decimal("500.00")
     late_ship_grace_hours: int = 48
     late_ship_window_days: int = 15
+    return_shipping_maximum: Decimal = Decimal("200.00")
 
 
 DEFAULT_RULES = Rules()
@@ -193,6 +197,8 @@ def suggest_award(
     return_shipping: Decimal = ZERO,
     assessed_loss: Decimal | None = None,
     late_ship_already_awarded: Decimal = ZERO,
+    refunded_elsewhere: Decimal = ZERO,
+    return_shipping_receipt: bool = True,
     available_for_multiple: Decimal | None = None,
 ) -> list[AwardLine]:
     """The rule-based award for a complaint of ``kind``, itemised.
@@ -201,13 +207,19 @@ def suggest_award(
     order, an exhausted cap), so the reviewer sees each rule applied and why it pays
     nothing. Whether the complaint may be filed at all is ``check_filing``'s question.
 
-    - ``return_shipping``: what the consumer paid to send the goods back (description
-      mismatch).
+    - ``return_shipping``: what the consumer declared paying to send the goods back
+      (description mismatch); at most ``rules.return_shipping_maximum`` of it is awarded,
+      and none without ``return_shipping_receipt`` (a logistics record or payment voucher
+      among the evidence).
     - ``assessed_loss``: the reviewer's assessment (after-sales); without it the base is
       suggested.
-    - ``late_ship_already_awarded``: late-shipping awards of the consumer's other orders
-      with this merchant paid within ``LATE_SHIPPING_SHARED_WINDOW``; the group together
-      never gets more than ``rules.late_ship_maximum``.
+    - ``late_ship_already_awarded``: what the late-shipping complaints on the consumer's
+      other orders with this merchant paid within ``LATE_SHIPPING_SHARED_WINDOW`` count
+      (paid, settled or still reserved); the group together never gets more than
+      ``rules.late_ship_maximum``.
+    - ``refunded_elsewhere``: what other complaints on the same order count as refunds
+      (paid, settled or still reserved); the refunds of one order never exceed what was
+      paid for the goods.
     - ``available_for_multiple``: the deposit available to the counterfeit multiple after
       the refund; ``None`` leaves it uncapped here. The line is ``capped`` either way,
       since the payout caps it again with the deposit as it is then.
@@ -221,19 +233,21 @@ def suggest_award(
         if assessed_loss is not None:
             _not_negative(assessed_loss, "assessed_loss")
         return [_after_sales_line(base, assessed_loss)]
-    lines = [_refund_line(kind, facts, base)]
+    elsewhere = _not_negative(refunded_elsewhere, "refunded_elsewhere")
+    lines = [_refund_line(kind, facts, base, elsewhere)]
     if kind == COUNTERFEIT:
         if available_for_multiple is not None:
             _not_negative(available_for_multiple, "available_for_multiple")
         lines.append(_counterfeit_line(base, rules, available_for_multiple))
     elif kind == DESCRIPTION_MISMATCH:
-        lines.append(_shipping_line(facts, _not_negative(return_shipping, "return_shipping")))
+        declared = _not_negative(return_shipping, "return_shipping")
+        lines.append(_shipping_line(facts, rules, declared, receipt=return_shipping_receipt))
     elif kind in (FALSE_ADVERTISING, PRICE_FRAUD):
         lines.append(_false_advertising_line(kind, base, rules))
     return lines
 
 
-def _refund_line(kind: str, facts: OrderFacts, base: Decimal) -> AwardLine:
+def _refund_line(kind: str, facts: OrderFacts, base: Decimal, elsewhere: Decimal) -> AwardLine:
     if facts.refunded_amount:
         explanation = _text(
             _("%(goods)s paid for the goods, less %(refunded)s already refunded"),
@@ -241,7 +255,14 @@ def _refund_line(kind: str, facts: OrderFacts, base: Decimal) -> AwardLine:
         )
     else:
         explanation = _text(_("%(goods)s paid for the goods"), {"goods": _yuan(facts.goods_amount)})
-    return AwardLine(REFUND, _round(base), f"{kind}.refund", explanation)
+    amount = base
+    if elsewhere:
+        amount = max(base - elsewhere, ZERO)
+        explanation = _text(
+            _("%(paid)s, less %(elsewhere)s that other complaints on this order refund or claim"),
+            {"paid": explanation, "elsewhere": _yuan(elsewhere)},
+        )
+    return AwardLine(REFUND, _round(amount), f"{kind}.refund", explanation)
 
 
 def _counterfeit_line(base: Decimal, rules: Rules, available: Decimal | None) -> AwardLine:
@@ -277,14 +298,36 @@ def _after_sales_line(base: Decimal, assessed_loss: Decimal | None) -> AwardLine
     return AwardLine(COMPENSATION, _round(amount), "after_sales.loss", explanation)
 
 
-def _shipping_line(facts: OrderFacts, return_shipping: Decimal) -> AwardLine:
-    explanation = _text(
-        _("%(postage)s postage to the consumer + %(return)s to send the goods back"),
-        {"postage": _yuan(facts.postage), "return": _yuan(return_shipping)},
-    )
+def _shipping_line(
+    facts: OrderFacts, rules: Rules, declared: Decimal, *, receipt: bool
+) -> AwardLine:
+    params = {"postage": _yuan(facts.postage), "return": _yuan(declared)}
+    if declared and not receipt:
+        allowed = ZERO
+        explanation = _text(
+            _(
+                "%(postage)s postage to the consumer; the %(return)s declared to send the goods "
+                "back needs a logistics record or payment voucher among the evidence"
+            ),
+            params,
+        )
+    elif declared > rules.return_shipping_maximum:
+        allowed = rules.return_shipping_maximum
+        explanation = _text(
+            _(
+                "%(postage)s postage to the consumer + %(maximum)s to send the goods back "
+                "(the most the rules allow of the %(return)s declared)"
+            ),
+            {**params, "maximum": _yuan(allowed)},
+        )
+    else:
+        allowed = declared
+        explanation = _text(
+            _("%(postage)s postage to the consumer + %(return)s to send the goods back"), params
+        )
     return AwardLine(
         SHIPPING,
-        _round(facts.postage + return_shipping),
+        _round(facts.postage + allowed),
         "description_mismatch.shipping",
         explanation,
     )
@@ -327,8 +370,8 @@ def _late_shipping_line(base: Decimal, rules: Rules, already: Decimal) -> AwardL
         explanation = _text(
             _(
                 "%(rate)s of %(base)s comes to %(due)s, but orders paid within %(hours)s hours "
-                "of each other share one %(maximum)s limit and %(already)s of it was already "
-                "awarded"
+                "of each other share one %(maximum)s limit, and other complaints already count "
+                "%(already)s of it"
             ),
             {
                 **params,
@@ -340,6 +383,14 @@ def _late_shipping_line(base: Decimal, rules: Rules, already: Decimal) -> AwardL
         )
         amount = remaining
     return AwardLine(COMPENSATION, _round(amount), "late_shipping.rate", explanation)
+
+
+def raised_on_appeal(explanation: Text, *, before: Decimal, after: Decimal) -> Text:
+    """The explanation of the difference an appeal pays on one line."""
+    return _text(
+        _("Raised on appeal to %(after)s, of which %(before)s was paid before: %(explanation)s"),
+        {"after": _yuan(after), "before": _yuan(before), "explanation": explanation},
+    )
 
 
 # --- filing windows --------------------------------------------------------------------

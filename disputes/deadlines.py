@@ -6,9 +6,10 @@ from collections.abc import Callable
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 
+from common.db import MAX_ATTEMPTS, is_lock_conflict
 from deposits.deadlines import process_due_top_ups
 
 from . import services
@@ -27,12 +28,42 @@ def _next_due(queryset, skipped):
     """The most overdue row; on PostgreSQL a row another worker holds is skipped, not waited for."""
     queryset = queryset.exclude(pk__in=skipped).order_by("due_at", "pk")
     if connection.features.has_select_for_update_skip_locked:
-        queryset = queryset.select_for_update(skip_locked=True, of=("self",))
+        queryset = queryset.select_for_update(skip_locked=True, no_key=True, of=("self",))
     return queryset.first()
 
 
+def _act(complaint: Complaint, act: Callable[[Complaint], object]) -> bool:
+    """Apply one step in a savepoint, again after a lock conflict; False when it is left."""
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                act(complaint)
+            return True
+        except ValidationError as error:
+            logger.warning("deadlines: complaint %s left as it is: %s", complaint.number, error)
+            return False
+        except DatabaseError as error:
+            if not is_lock_conflict(error):
+                raise
+            logger.warning(
+                "deadlines: complaint %s, lock conflict (attempt %s of %s): %s",
+                complaint.number,
+                attempt,
+                MAX_ATTEMPTS,
+                error,
+            )
+    logger.error(
+        "deadlines: complaint %s skipped after %s lock conflicts", complaint.number, MAX_ATTEMPTS
+    )
+    return False
+
+
 def _drain(queryset, act: Callable[[Complaint], object]) -> int:
-    """Apply `act` to every row of `queryset`, each in its own transaction under its row lock."""
+    """Apply `act` to every row of `queryset`, each in its own transaction under its row lock.
+
+    A step that fails (refused, or still in a lock conflict after retries) is logged and
+    skipped for this run; the run goes on with the others.
+    """
     done, steps, skipped = 0, Counter(), set()
     while True:
         with transaction.atomic():
@@ -42,14 +73,10 @@ def _drain(queryset, act: Callable[[Complaint], object]) -> int:
             steps[complaint.pk] += 1
             if steps[complaint.pk] >= MAX_STEPS_PER_COMPLAINT:
                 skipped.add(complaint.pk)
-            try:
-                with transaction.atomic():
-                    act(complaint)
-            except ValidationError as error:
-                logger.warning("deadlines: complaint %s left as it is: %s", complaint.number, error)
+            if _act(complaint, act):
+                done += 1
+            else:
                 skipped.add(complaint.pk)
-                continue
-            done += 1
 
 
 def _negotiation_step(now: datetime) -> Callable[[Complaint], object]:
@@ -100,9 +127,12 @@ def process_due_complaints(now: datetime) -> int:
         Complaint.objects.filter(status__in=PLATFORM_DEADLINES, due_at__lte=now),
         _platform_step(now),
     )
-    moved += Complaint.objects.filter(
-        status__in=DECIDING, decision_due_at__lte=now, decision_overdue=False
-    ).update(decision_overdue=True)
+    moved += _drain(
+        Complaint.objects.filter(
+            status__in=DECIDING, decision_due_at__lte=now, decision_overdue=False
+        ),
+        lambda complaint: services.flag_decision_overdue(complaint=complaint, now=now),
+    )
     reminder_window = deadline_policy(now).hours("reminder_hours")
     unreminded = Complaint.objects.filter(
         status__in=REMINDED, due_at__gt=now, due_at__lte=now + reminder_window

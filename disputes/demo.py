@@ -148,7 +148,7 @@ def _under_review(order_number, kind, amount, description, reviewer):
 def _award_in_full(complaint, reviewer, route="deposit"):
     lines = [
         services.LineInput(rule=line.rule, amount=line.amount)
-        for line in selectors.suggestion_for(order=complaint.order, kind=complaint.kind)
+        for line in selectors.suggestion_for_complaint(complaint)
     ]
     return services.decide_complaint(
         complaint=complaint,
@@ -233,7 +233,7 @@ def _seed_platform_half(now):
             complaint=resolved,
             actor=senior2,
             outcome="revised_down",
-            new_total=Decimal("120.00"),
+            lines=[services.LineInput(rule="after_sales.loss", amount=Decimal("120.00"))],
             resolution="质量问题成立，但部分损失与使用有关。",
         )
 

@@ -87,6 +87,15 @@ class CompensationRule(EffectiveDated):
     late_ship_window_days = models.PositiveIntegerField(
         _("late shipping: days after completion"), default=15
     )
+    return_shipping_maximum = models.DecimalField(
+        _("description mismatch: most return shipping awarded"),
+        default=Decimal("200.00"),
+        help_text=_(
+            "What the consumer declared paying to send the goods back is awarded up to this, "
+            "and only with a logistics record or payment voucher among the evidence."
+        ),
+        **MONEY,
+    )
 
     class Meta(EffectiveDated.Meta):
         verbose_name = _("compensation rule")
@@ -529,6 +538,20 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     def resume_review(self, *, lapsed=False, by=None, description=None):
         self.info_lapsed = self.info_lapsed or lapsed
         self.due_at = None
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=[Status.UNDER_REVIEW, Status.AWAITING_INFO, Status.AWAITING_APPROVAL],
+        target=RETURN_VALUE(Status.UNDER_REVIEW, Status.AWAITING_INFO, Status.AWAITING_APPROVAL),
+        permission=can.act_as_system,
+        conditions=[can.decision_late],
+        custom={"admin": False},
+    )
+    def flag_overdue(self, *, by=None, description=None):
+        self.decision_overdue = True
+        return self.status
 
     @fsm_log_by
     @fsm_log_description
@@ -1097,7 +1120,13 @@ class Appeal(models.Model):
 
 
 class AwardLine(models.Model):
-    """One itemised line of an award, citing its rule; the ledger entry that paid it, once paid."""
+    """One itemised line of an award, citing its rule; the ledger entry that paid it, once paid.
+
+    An appeal's lines are what it moved: the difference a raised line paid the consumer, or
+    the platform's reimbursement of the merchant after a lowered award.
+    """
+
+    REIMBURSEMENT_RULE = "appeal.reimbursement"
 
     class Category(models.TextChoices):
         REFUND = "refund", _("Refund")
@@ -1154,6 +1183,10 @@ class AwardLine(models.Model):
 
     def __str__(self):
         return f"{self.get_category_display()} {self.amount}"
+
+    @property
+    def paid_to_consumer(self) -> bool:
+        return self.rule != self.REIMBURSEMENT_RULE
 
     @property
     def explanation(self) -> str:

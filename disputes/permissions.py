@@ -156,3 +156,12 @@ def not_appealed_yet(complaint) -> bool:
 def appeal_ready(complaint) -> bool:
     appeal = getattr(complaint, "appeal_record", None)
     return appeal is not None and appeal.ready_for_resolution
+
+
+def decision_late(complaint) -> bool:
+    """The decision target passed and the case is not flagged yet."""
+    return (
+        not complaint.decision_overdue
+        and complaint.decision_due_at is not None
+        and complaint.decision_due_at <= complaint.now
+    )

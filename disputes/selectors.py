@@ -5,14 +5,14 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from merchants.models import Order
 
-from . import compensation
+from . import caps, compensation
 from .compensation import total
 from .models import (
     ZERO,
@@ -144,30 +144,20 @@ def notifications_of(user) -> QuerySet[Notification]:
     return Notification.objects.filter(user=user).select_related("complaint")
 
 
-def _late_shipping_already_awarded(order: Order) -> Decimal:
-    """What other late-shipping complaints of this consumer and store within 24 h claim."""
-    window = compensation.LATE_SHIPPING_SHARED_WINDOW
-    return (
-        Complaint.objects.filter(
-            kind=Complaint.Kind.LATE_SHIPPING,
-            consumer_id=order.consumer_id,
-            merchant_id=order.merchant_id,
-            order__paid_at__gt=order.paid_at - window,
-            order__paid_at__lt=order.paid_at + window,
-        )
-        .exclude(order=order)
-        .exclude(
-            closure_reason__in=[Complaint.ClosureReason.WITHDRAWN, Complaint.ClosureReason.LAPSED]
-        )
-        .aggregate(total=Sum("suggested_amount"))["total"]
-        or ZERO
-    )
+RECEIPTS = (Evidence.Kind.LOGISTICS_RECORD, Evidence.Kind.PAYMENT_VOUCHER)
 
 
 def suggestion_for(
-    *, order: Order, kind: str, return_shipping: Decimal = ZERO, available_for_multiple=None
+    *,
+    order: Order,
+    kind: str,
+    return_shipping: Decimal = ZERO,
+    return_shipping_receipt: bool = True,
+    available_for_multiple=None,
 ):
-    """The itemised rule-based award for a kind of complaint on an order (uncapped)."""
+    """The itemised rule-based award for a kind of complaint on an order, within what the
+    other complaints (those of other kinds on the order, or of the consumer's other orders)
+    already count against the shared caps."""
     rules = compensation_rule(order.paid_at).as_rules()
     return compensation.suggest_award(
         kind,
@@ -175,9 +165,42 @@ def suggestion_for(
         rules,
         return_shipping=return_shipping,
         late_ship_already_awarded=(
-            _late_shipping_already_awarded(order) if kind == Complaint.Kind.LATE_SHIPPING else ZERO
+            caps.late_shipping_elsewhere(order) if kind == Complaint.Kind.LATE_SHIPPING else ZERO
         ),
+        refunded_elsewhere=(
+            caps.refunds_elsewhere(order, kind=kind)
+            if kind in compensation.REFUNDING_KINDS
+            else ZERO
+        ),
+        return_shipping_receipt=return_shipping_receipt,
         available_for_multiple=available_for_multiple,
+    )
+
+
+def nothing_left(lines) -> str | None:
+    """Why nothing can be claimed, when every line of a suggestion comes to nothing."""
+    if total(lines):
+        return None
+    return _("Nothing is left to claim for this: %(why)s.") % {
+        "why": "; ".join(str(line.explanation) for line in lines)
+    }
+
+
+def has_return_shipping_receipt(complaint: Complaint) -> bool:
+    """A logistics record or payment voucher of the consumer's among the evidence."""
+    return any(
+        evidence.party == "consumer" and evidence.kind in RECEIPTS
+        for evidence in complaint.evidence.all()
+    )
+
+
+def suggestion_for_complaint(complaint: Complaint):
+    """What the rules allow this complaint now: the suggestion a decision is held to."""
+    return suggestion_for(
+        order=complaint.order,
+        kind=complaint.kind,
+        return_shipping=complaint.return_shipping,
+        return_shipping_receipt=has_return_shipping_receipt(complaint),
     )
 
 
@@ -232,7 +255,8 @@ def filing_options(*, order: Order, consumer, now: datetime) -> list[FilingOptio
     rules = compensation_rule(order.paid_at).as_rules()
     facts = compensation.facts_from_order(order)
     restricted_until = filing_restricted_until(consumer, now)
-    existing_kinds = set(Complaint.objects.filter(order=order).values_list("kind", flat=True))
+    refunds = caps.refunds_by_kind(order)
+    existing_kinds = set(refunds)
     options = []
     for kind, label in Complaint.Kind.choices:
         # A return request can only date from delivery on; the form asks for the real time.
@@ -249,14 +273,23 @@ def filing_options(*, order: Order, consumer, now: datetime) -> list[FilingOptio
         )
         maximum = None
         if refusal is None:
-            already = (
-                _late_shipping_already_awarded(order)
-                if kind == Complaint.Kind.LATE_SHIPPING
-                else ZERO
+            lines = compensation.suggest_award(
+                kind,
+                facts,
+                rules,
+                late_ship_already_awarded=(
+                    caps.late_shipping_elsewhere(order)
+                    if kind == Complaint.Kind.LATE_SHIPPING
+                    else ZERO
+                ),
+                refunded_elsewhere=(
+                    caps.refunds_elsewhere(order, kind=kind, by_kind=refunds)
+                    if kind in compensation.REFUNDING_KINDS
+                    else ZERO
+                ),
             )
-            maximum = total(
-                compensation.suggest_award(kind, facts, rules, late_ship_already_awarded=already)
-            )
+            refusal = nothing_left(lines)
+            maximum = None if refusal else total(lines)
         options.append(FilingOption(kind, label, refusal, maximum))
     return options
 

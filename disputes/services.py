@@ -10,18 +10,18 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, has_transition_perm
 
+from common.db import atomic_service, lock_claim_group
 from deposit_claims.templatetags.ui import money
 from deposits import services as ledger
 from merchants.models import MerchantMember, Order
 
-from . import compensation, selectors
+from . import caps, compensation, selectors
 from .models import (
     ZERO,
     Appeal,
@@ -74,12 +74,21 @@ def _text(value: str, *, label, max_length: int = 5000) -> str:
 
 
 def _lock(complaint: Complaint, now: datetime) -> Complaint:
+    # The complaint's row alone: its order, store and consumer are read, never locked.
     locked = (
-        Complaint.objects.select_for_update()
+        Complaint.objects.select_for_update(no_key=True, of=("self",))
         .select_related("order", "merchant", "consumer")
         .get(pk=complaint.pk)
     )
     return locked.as_of(now)
+
+
+def _lock_claim_group_of(complaint: Complaint) -> None:
+    """Take the claim group's lock before the complaint's (the order in ``common.db``)."""
+    consumer_id, merchant_id = (
+        Complaint.objects.filter(pk=complaint.pk).values_list("consumer_id", "merchant_id").get()
+    )
+    lock_claim_group(consumer_id=consumer_id, merchant_id=merchant_id)
 
 
 def _save(complaint: Complaint) -> None:
@@ -149,7 +158,7 @@ def _log_actor(actor):
 # --- filing -------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic_service
 def file_complaint(
     *,
     order: Order,
@@ -163,10 +172,13 @@ def file_complaint(
 ) -> Complaint:
     """File a complaint with its first evidence (pairs of evidence type and file)."""
     now = timezone.now()
+    if is_system(consumer) or not consumer.is_authenticated:
+        raise _not_allowed(_("file"))
     if kind not in Complaint.Kind.values:
         raise ValidationError(_("Choose what the complaint is about."), code="kind")
-    # One filing on an order at a time, so the refund total is checked against settled facts.
-    order = Order.objects.select_for_update().select_related("merchant").get(pk=order.pk)
+    order = Order.objects.get(pk=order.pk)
+    # The caps this complaint shares are read and reserved by one filing at a time.
+    lock_claim_group(consumer_id=order.consumer_id, merchant_id=order.merchant_id)
     if kind == Complaint.Kind.SEVEN_DAY_RETURN and return_requested_at is None:
         raise ValidationError(
             _("Tell us when you asked the merchant for the return."), code="return_requested_at"
@@ -183,7 +195,16 @@ def file_complaint(
     description = _text(description, label=_("What happened"))
     claimed = _amount(claimed_amount, label=_("The claimed amount"))
     return_shipping = _amount(return_shipping, label=_("Return shipping"), allow_zero=True)
+    most_return_shipping = selectors.compensation_rule(order.paid_at).return_shipping_maximum
+    if return_shipping > most_return_shipping:
+        raise ValidationError(
+            _("Return shipping can be at most %(max)s."),
+            code="return_shipping",
+            params={"max": money(most_return_shipping)},
+        )
     lines = selectors.suggestion_for(order=order, kind=kind, return_shipping=return_shipping)
+    if reason := selectors.nothing_left(lines):
+        raise ValidationError(reason, code="nothing_left")
     suggested = compensation.total(lines)
     if claimed > suggested:
         raise ValidationError(
@@ -191,29 +212,12 @@ def file_complaint(
             code="too_much",
             params={"max": money(suggested)},
         )
-    refund = sum((line.amount for line in lines if line.category == "refund"), ZERO)
-    refunds_elsewhere = (
-        Complaint.objects.filter(order=order)
-        .exclude(
-            closure_reason__in=[Complaint.ClosureReason.WITHDRAWN, Complaint.ClosureReason.LAPSED]
-        )
-        .aggregate(total=Sum("suggested_refund"))["total"]
-        or ZERO
-    )
-    if refund and refunds_elsewhere + refund + order.refunded_amount > order.goods_amount:
-        raise ValidationError(
-            _(
-                "Other complaints on this order already claim a refund of what was paid; "
-                "refunds cannot exceed %(paid)s."
-            ),
-            code="refund_total",
-            params={"paid": money(order.goods_amount)},
-        )
+    refund = compensation.total([line for line in lines if line.category == compensation.REFUND])
     policy = selectors.deadline_policy(now)
     complaint = Complaint.objects.create(
         order=order,
         consumer=consumer,
-        merchant=order.merchant,
+        merchant_id=order.merchant_id,
         kind=kind,
         description=description,
         claimed_amount=claimed,
@@ -244,7 +248,7 @@ def file_complaint(
 # --- conversation ---------------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic_service
 def post_message(*, complaint: Complaint, author, body: str, internal: bool = False) -> Message:
     complaint = _lock(complaint, timezone.now())
     party = _party_of(complaint, author)
@@ -323,7 +327,7 @@ def _store_files(
     return stored
 
 
-@transaction.atomic
+@atomic_service
 def add_evidence_files(
     *, complaint: Complaint, uploader, kind: str, files, description: str = ""
 ) -> list[Evidence]:
@@ -352,7 +356,7 @@ def add_evidence_files(
     return stored
 
 
-@transaction.atomic
+@atomic_service
 def mark_notification_read(*, notification) -> None:
     if notification.read_at is None:
         type(notification).objects.filter(pk=notification.pk, read_at__isnull=True).update(
@@ -373,7 +377,7 @@ def _lapses_at(complaint, now):
     return answered + selectors.deadline_policy(answered).days("negotiation_lapse_days")
 
 
-@transaction.atomic
+@atomic_service
 def accept_claim(*, complaint: Complaint, actor) -> Complaint:
     now = timezone.now()
     complaint = _lock(complaint, now)
@@ -392,7 +396,7 @@ def accept_claim(*, complaint: Complaint, actor) -> Complaint:
     return complaint
 
 
-@transaction.atomic
+@atomic_service
 def refuse_claim(*, complaint: Complaint, actor, reason: str) -> Complaint:
     now = timezone.now()
     complaint = _lock(complaint, now)
@@ -412,23 +416,19 @@ def refuse_claim(*, complaint: Complaint, actor, reason: str) -> Complaint:
     return complaint
 
 
-@transaction.atomic
+@atomic_service
 def make_offer(
     *, complaint: Complaint, actor, refund: Decimal, compensation_amount: Decimal, note: str = ""
 ) -> Offer:
     now = timezone.now()
+    _lock_claim_group_of(complaint)
     complaint = _lock(complaint, now)
     _check(complaint, complaint.make_offer, actor, _("make an offer on"))
     refund = _amount(refund, label=_("The refund"), allow_zero=True)
     extra = _amount(compensation_amount, label=_("The compensation"), allow_zero=True)
     if refund + extra == 0:
         raise ValidationError(_("An offer must pay something."), code="empty_offer")
-    base = complaint.order.goods_amount - complaint.order.refunded_amount
-    if refund > base:
-        raise ValidationError(
-            _("The refund cannot exceed what is left of the payment (%(base)s)."),
-            params={"base": money(base)},
-        )
+    _check_offer_within_caps(complaint, refund=refund, total=refund + extra)
     expires_at = now + selectors.deadline_policy(now).hours("offer_acceptance_hours")
     complaint.make_offer(
         offer_expires_at=expires_at,
@@ -457,11 +457,47 @@ def make_offer(
     return offer
 
 
+def _check_offer_within_caps(complaint: Complaint, *, refund: Decimal, total: Decimal) -> None:
+    """An offer settles the claim: it refunds no more than is left of the payment, and a
+    late-shipping offer pays no more than is left of the shared maximum."""
+    order = complaint.order
+    refundable = max(
+        order.goods_amount
+        - order.refunded_amount
+        - caps.refunds_elsewhere(order, kind=complaint.kind),
+        ZERO,
+    )
+    if refund > refundable:
+        raise ValidationError(
+            _(
+                "The refund can be at most %(max)s: what was paid for the goods, less what was "
+                "already refunded and what other complaints on this order refund or claim."
+            ),
+            code="refund_total",
+            params={"max": money(refundable)},
+        )
+    if complaint.kind != Complaint.Kind.LATE_SHIPPING:
+        return
+    maximum = selectors.compensation_rule(order.paid_at).late_ship_maximum
+    room = max(maximum - caps.late_shipping_elsewhere(order), ZERO)
+    if total > room:
+        raise ValidationError(
+            _(
+                "Orders paid within 24 hours of each other share one %(maximum)s limit for late "
+                "shipping; this offer can pay at most %(max)s."
+            ),
+            code="late_shipping_cap",
+            params={"maximum": money(maximum), "max": money(room)},
+        )
+
+
 def _lock_open_offer(complaint) -> Offer:
-    return Offer.objects.select_for_update().get(complaint=complaint, status=Offer.Status.OPEN)
+    return Offer.objects.select_for_update(no_key=True).get(
+        complaint=complaint, status=Offer.Status.OPEN
+    )
 
 
-@transaction.atomic
+@atomic_service
 def accept_offer(*, complaint: Complaint, actor) -> Complaint:
     now = timezone.now()
     complaint = _lock(complaint, now)
@@ -486,7 +522,7 @@ def accept_offer(*, complaint: Complaint, actor) -> Complaint:
     return complaint
 
 
-@transaction.atomic
+@atomic_service
 def decline_offer(*, complaint: Complaint, actor) -> Complaint:
     now = timezone.now()
     complaint = _lock(complaint, now)
@@ -505,7 +541,7 @@ def decline_offer(*, complaint: Complaint, actor) -> Complaint:
     return complaint
 
 
-@transaction.atomic
+@atomic_service
 def withdraw_complaint(*, complaint: Complaint, actor) -> Complaint:
     now = timezone.now()
     complaint = _lock(complaint, now)
@@ -553,7 +589,7 @@ def _release_hold(complaint: Complaint, actor, occasion: str) -> None:
     complaint.held_amount = ZERO
 
 
-@transaction.atomic
+@atomic_service
 def escalate_complaint(*, complaint: Complaint, actor, now: datetime | None = None) -> Complaint:
     now = now or timezone.now()
     complaint = _lock(complaint, now)
@@ -579,7 +615,7 @@ def escalate_complaint(*, complaint: Complaint, actor, now: datetime | None = No
     return complaint
 
 
-@transaction.atomic
+@atomic_service
 def reopen_complaint(*, complaint: Complaint, actor) -> Complaint:
     now = timezone.now()
     complaint = _lock(complaint, now)
@@ -603,7 +639,7 @@ def reopen_complaint(*, complaint: Complaint, actor) -> Complaint:
 # --- system steps, run by the deadlines ---------------------------------------------------
 
 
-@transaction.atomic
+@atomic_service
 def expire_offer(*, complaint: Complaint, now: datetime) -> Complaint:
     complaint = _lock(complaint, now)
     _check(complaint, complaint.expire_offer, SYSTEM, _("expire"))
@@ -624,7 +660,7 @@ def expire_offer(*, complaint: Complaint, now: datetime) -> Complaint:
     return complaint
 
 
-@transaction.atomic
+@atomic_service
 def lapse_complaint(*, complaint: Complaint, now: datetime) -> Complaint:
     complaint = _lock(complaint, now)
     _check(complaint, complaint.lapse, SYSTEM, _("lapse"))
@@ -660,7 +696,7 @@ def _parties_to_act(complaint) -> set[str]:
     return set()
 
 
-@transaction.atomic
+@atomic_service
 def send_reminder(*, complaint: Complaint, now: datetime) -> bool:
     """Remind whoever must act before the current deadline, once per deadline."""
     complaint = _lock(complaint, now)
@@ -703,7 +739,7 @@ def _appeal_until(now):
     return now + _policy(now).days("appeal_window_days")
 
 
-@transaction.atomic
+@atomic_service
 def take_case(*, complaint: Complaint, actor) -> Complaint:
     now = timezone.now()
     complaint = _lock(complaint, now)
@@ -713,7 +749,7 @@ def take_case(*, complaint: Complaint, actor) -> Complaint:
     return complaint
 
 
-@transaction.atomic
+@atomic_service
 def request_info(*, complaint: Complaint, actor, party: str, question: str) -> InfoRequest:
     now = timezone.now()
     complaint = _lock(complaint, now)
@@ -744,14 +780,14 @@ def request_info(*, complaint: Complaint, actor, party: str, question: str) -> I
     return info
 
 
-@transaction.atomic
+@atomic_service
 def submit_info(*, complaint: Complaint, actor, answer: str, files=()) -> InfoRequest:
     """A party answers the platform's open request to it; review resumes once none is open."""
     now = timezone.now()
     complaint = _lock(complaint, now)
     party = _party_of(complaint, actor)
     info = (
-        InfoRequest.objects.select_for_update()
+        InfoRequest.objects.select_for_update(no_key=True)
         .filter(complaint=complaint, party=party, answered_at__isnull=True, lapsed_at__isnull=True)
         .first()
     )
@@ -794,32 +830,63 @@ def _resume_if_complete(complaint, actor, *, lapsed=False):
     )
 
 
+# How an error names a line, in the user's terms.
+LINE_NAMES = {
+    compensation.REFUND: _("The refund"),
+    compensation.COMPENSATION: _("The compensation"),
+    compensation.SHIPPING: _("The shipping"),
+    compensation.OTHER: _("The other line"),
+}
+
+
 def _validated_lines(complaint, lines: list[LineInput]):
-    """The reviewer's lines against the rules' suggestion: each at most its rule's amount."""
-    suggestion = {
-        line.rule: line
-        for line in selectors.suggestion_for(
-            order=complaint.order, kind=complaint.kind, return_shipping=complaint.return_shipping
-        )
-    }
-    chosen = []
+    """An award's lines against what the rules allow this complaint now: one line per rule,
+    each at most its rule's suggestion (which already leaves out what other complaints count
+    against the shared caps). Returns the (suggested line, amount) pairs and the suggestion."""
+    suggestion = {line.rule: line for line in selectors.suggestion_for_complaint(complaint)}
+    chosen, seen = [], set()
     for line in lines:
-        suggested = suggestion.get(line.rule)
+        suggested = suggestion.get(line.rule) if isinstance(line.rule, str) else None
         if suggested is None:
             raise ValidationError(
-                _("“%(rule)s” is not a rule of this complaint."), params={"rule": line.rule}
+                _("“%(rule)s” is not a rule of this complaint."),
+                code="unknown_rule",
+                params={"rule": line.rule},
             )
-        amount = _amount(line.amount, label=suggested.explanation, allow_zero=True)
+        name = LINE_NAMES[suggested.category]
+        if line.rule in seen:
+            raise ValidationError(
+                _("%(line)s is given twice; an award has one line per rule."),
+                code="repeated_rule",
+                params={"line": name},
+            )
+        seen.add(line.rule)
+        amount = _amount(line.amount, label=name, allow_zero=True)
         if amount > suggested.amount:
             raise ValidationError(
                 _("%(line)s can be at most %(max)s."),
-                params={"line": suggested.explanation, "max": money(suggested.amount)},
+                code="above_rule",
+                params={"line": name, "max": money(suggested.amount)},
             )
         chosen.append((suggested, amount))
-    return chosen, compensation.total(list(suggestion.values()))
+    return chosen, list(suggestion.values())
 
 
-@transaction.atomic
+def _check_award(chosen, suggestion) -> Decimal:
+    """An upheld award pays something, and its capped multiple goes with the refund when
+    there is one to give. Returns the total."""
+    awarded = sum((amount for _line, amount in chosen), ZERO)
+    if awarded <= 0:
+        raise ValidationError(
+            _("An upheld complaint awards something; reject it instead."), code="empty_award"
+        )
+    refund_due = any(line.amount for line in suggestion if not line.capped)
+    if refund_due and not any(amount for line, amount in chosen if not line.capped):
+        raise ValidationError(_("The capped compensation goes with a refund."), code="capped_only")
+    return awarded
+
+
+@atomic_service
 def decide_complaint(
     *,
     complaint: Complaint,
@@ -833,6 +900,7 @@ def decide_complaint(
 ) -> Decision:
     """Uphold the complaint with an itemised award, paid as the route says or sent for approval."""
     now = timezone.now()
+    _lock_claim_group_of(complaint)
     complaint = _lock(complaint, now)
     _check(complaint, complaint.decide, actor, _("decide"))
     if (
@@ -843,14 +911,9 @@ def decide_complaint(
     if route not in Decision.Route.values:
         raise ValidationError(_("Choose how the award is paid."), code="route")
     reasoning = _text(reasoning, label=_("The reasoning"))
-    chosen, suggested_total = _validated_lines(complaint, lines)
-    total = sum((amount for _line, amount in chosen), ZERO)
-    if total <= 0:
-        raise ValidationError(
-            _("An upheld complaint awards something; reject it instead."), code="empty_award"
-        )
-    if not any(amount for line, amount in chosen if not line.capped):
-        raise ValidationError(_("The capped compensation goes with a refund."), code="capped_only")
+    chosen, suggestion = _validated_lines(complaint, lines)
+    total = _check_award(chosen, suggestion)
+    suggested_total = compensation.total(suggestion)
     if total < suggested_total and not (reduction_reason or "").strip():
         raise ValidationError(
             _("The award is less than the rules suggest (%(suggested)s); say why."),
@@ -905,9 +968,10 @@ def _evidence_of(complaint, evidence):
     return found
 
 
-def _pay_from_deposit(complaint, decision, actor) -> None:
-    """Pay the award: the hold first, then the free balance, then arrears; the multiple capped."""
-    lines = list(decision.lines.all())
+def _pay_lines(complaint, lines, actor, *, key: str, memo: str) -> None:
+    """Pay award lines from the deposit and record on each what it paid: the uncapped lines
+    in full (the hold first, then the free balance, then arrears), the capped multiple as
+    far as the deposit available to the claim allows at this moment."""
     result = ledger.pay_out(
         account=_account(complaint),
         reference=complaint.ledger_reference,
@@ -916,9 +980,9 @@ def _pay_from_deposit(complaint, decision, actor) -> None:
         payee=complaint.consumer,
         payee_method=complaint.payout_method,
         payee_account=complaint.payout_account or complaint.consumer.username,
-        idempotency_key=f"{complaint.ledger_reference}:payout:{decision.pk}",
+        idempotency_key=key,
         actor=_log_actor(actor),
-        memo=str(decision.get_reason_code_display()),
+        memo=memo,
     )
     capped_left = result.capped_paid
     for line in lines:
@@ -927,8 +991,18 @@ def _pay_from_deposit(complaint, decision, actor) -> None:
             capped_left -= line.paid_amount
         else:
             line.paid_amount = line.amount
-        line.ledger_entry = result.entries[0]
+        line.ledger_entry = result.entries[0] if result.entries else None
     AwardLine.objects.bulk_update(lines, ["paid_amount", "ledger_entry"])
+
+
+def _pay_from_deposit(complaint, decision, actor) -> None:
+    _pay_lines(
+        complaint,
+        list(decision.lines.all()),
+        actor,
+        key=f"{complaint.ledger_reference}:payout:{decision.pk}",
+        memo=str(decision.get_reason_code_display()),
+    )
     complaint.held_amount = ZERO
 
 
@@ -948,7 +1022,7 @@ def _announce_decision(complaint, decision):
 
 def _lock_pending_decision(complaint) -> Decision:
     decision = (
-        Decision.objects.select_for_update()
+        Decision.objects.select_for_update(no_key=True)
         .filter(complaint=complaint, status=Decision.Status.PENDING_APPROVAL)
         .first()
     )
@@ -957,7 +1031,7 @@ def _lock_pending_decision(complaint) -> Decision:
     return decision
 
 
-@transaction.atomic
+@atomic_service
 def approve_decision(*, complaint: Complaint, actor) -> Decision:
     now = timezone.now()
     complaint = _lock(complaint, now)
@@ -979,7 +1053,7 @@ def approve_decision(*, complaint: Complaint, actor) -> Decision:
     return decision
 
 
-@transaction.atomic
+@atomic_service
 def send_back_decision(*, complaint: Complaint, actor, reason: str) -> Decision:
     now = timezone.now()
     complaint = _lock(complaint, now)
@@ -999,7 +1073,7 @@ def send_back_decision(*, complaint: Complaint, actor, reason: str) -> Decision:
     return decision
 
 
-@transaction.atomic
+@atomic_service
 def reject_complaint(
     *,
     complaint: Complaint,
@@ -1041,7 +1115,7 @@ def reject_complaint(
     return decision
 
 
-@transaction.atomic
+@atomic_service
 def confirm_merchant_payment(*, complaint: Complaint, actor, proof_files) -> Complaint:
     """The merchant paid the consumer first and shows the proof; the hold is released."""
     now = timezone.now()
@@ -1075,7 +1149,7 @@ def confirm_merchant_payment(*, complaint: Complaint, actor, proof_files) -> Com
     return complaint
 
 
-@transaction.atomic
+@atomic_service
 def charge_deposit(*, complaint: Complaint, now: datetime) -> Complaint:
     """The merchant did not pay first in time: the deposit pays the consumer."""
     complaint = _lock(complaint, now)
@@ -1090,7 +1164,7 @@ def charge_deposit(*, complaint: Complaint, now: datetime) -> Complaint:
     return complaint
 
 
-@transaction.atomic
+@atomic_service
 def appeal_complaint(*, complaint: Complaint, actor, reason: str, files=()) -> Appeal:
     now = timezone.now()
     complaint = _lock(complaint, now)
@@ -1117,11 +1191,11 @@ def appeal_complaint(*, complaint: Complaint, actor, reason: str, files=()) -> A
     return appeal
 
 
-@transaction.atomic
+@atomic_service
 def respond_to_appeal(*, complaint: Complaint, actor, response: str) -> Appeal:
     now = timezone.now()
     complaint = _lock(complaint, now)
-    appeal = Appeal.objects.select_for_update().filter(complaint=complaint).first()
+    appeal = Appeal.objects.select_for_update(no_key=True).filter(complaint=complaint).first()
     party = _party_of(complaint, actor)
     if (
         complaint.status != Complaint.Status.UNDER_APPEAL
@@ -1144,10 +1218,10 @@ def respond_to_appeal(*, complaint: Complaint, actor, response: str) -> Appeal:
     return appeal
 
 
-@transaction.atomic
+@atomic_service
 def lapse_appeal_response(*, complaint: Complaint, now: datetime) -> Appeal:
     complaint = _lock(complaint, now)
-    appeal = Appeal.objects.select_for_update().get(complaint=complaint)
+    appeal = Appeal.objects.select_for_update(no_key=True).get(complaint=complaint)
     if appeal.ready_for_resolution or appeal.response_due_at > now:
         raise _not_allowed(_("lapse"))
     appeal.response_lapsed = True
@@ -1156,47 +1230,48 @@ def lapse_appeal_response(*, complaint: Complaint, now: datetime) -> Appeal:
     return appeal
 
 
-@transaction.atomic
+@atomic_service
 def resolve_appeal(
-    *, complaint: Complaint, actor, outcome: str, resolution: str, new_total: Decimal | None = None
+    *,
+    complaint: Complaint,
+    actor,
+    outcome: str,
+    resolution: str,
+    lines: list[LineInput] | None = None,
 ) -> Appeal:
-    """Final for both. Raised: the difference is paid. Lowered after payout: the consumer
-    keeps what was paid, and the platform makes the merchant whole (arrears first)."""
+    """Final for both. A revised award is entered line by line under the limits of a first
+    decision. Raised: each line's difference from what it actually paid is paid, the
+    multiple capped at what the deposit has available now. Lowered after payout: the
+    consumer keeps what was paid, and the platform makes the merchant whole (arrears first)."""
     now = timezone.now()
+    _lock_claim_group_of(complaint)
     complaint = _lock(complaint, now)
     _check(complaint, complaint.resolve_appeal, actor, _("resolve the appeal on"))
     if outcome not in Appeal.Outcome.values:
         raise ValidationError(_("Choose the outcome of the appeal."), code="outcome")
     resolution = _text(resolution, label=_("The resolution"))
-    appeal = Appeal.objects.select_for_update().get(complaint=complaint)
+    appeal = Appeal.objects.select_for_update(no_key=True).get(complaint=complaint)
     decision = complaint.final_decision
-    awarded = decision.total if decision.outcome == Decision.Outcome.UPHELD else ZERO
-    if outcome == Appeal.Outcome.UPHELD:
-        new_total = awarded
-    else:
-        new_total = _amount(new_total, label=_("The award after the appeal"), allow_zero=True)
-        if outcome == Appeal.Outcome.REVISED_UP and new_total <= awarded:
-            raise ValidationError(
-                _("A raised award is more than %(awarded)s."), params={"awarded": money(awarded)}
-            )
-        # Lifting only the malicious label keeps the award (nothing) and removes the strike;
-        # a "lowered" outcome never pays the consumer more.
-        if outcome == Appeal.Outcome.REVISED_DOWN and (
-            new_total > awarded or (new_total == awarded and not _struck(complaint))
-        ):
-            raise ValidationError(
-                _("A lowered award is less than %(awarded)s."), params={"awarded": money(awarded)}
-            )
+    original = list(decision.lines.all()) if decision.outcome == Decision.Outcome.UPHELD else []
+    awarded = {line.rule: line.amount for line in original}
+    revised, chosen = dict(awarded), []
+    if outcome != Appeal.Outcome.UPHELD:
+        chosen, suggestion = _validated_lines(complaint, lines or [])
+        revised = {line.rule: amount for line, amount in chosen}
+        _check_revision(complaint, outcome, awarded, revised, chosen, suggestion)
+    new_total = sum(revised.values(), ZERO)
     appeal.outcome, appeal.new_total, appeal.resolution = outcome, new_total, resolution
     appeal.resolved_by, appeal.resolved_at = actor, now
     appeal.save(update_fields=["outcome", "new_total", "resolution", "resolved_by", "resolved_at"])
-    if new_total > awarded:
-        _pay_appeal_difference(complaint, appeal, new_total - awarded, actor)
-    elif new_total < awarded:
-        # The store is made whole for what it actually paid: a capped line may have paid less.
-        paid = decision.paid_total if decision.outcome == Decision.Outcome.UPHELD else ZERO
-        if paid > new_total:
-            _make_merchant_whole(complaint, appeal, decision, paid - new_total, actor)
+    paid = {line.rule: line.paid_amount or ZERO for line in original}
+    if outcome == Appeal.Outcome.REVISED_UP:
+        _pay_appeal_raise(complaint, appeal, paid, chosen, actor)
+    elif outcome == Appeal.Outcome.REVISED_DOWN:
+        overpaid = sum(
+            (max(amount - revised.get(rule, ZERO), ZERO) for rule, amount in paid.items()), ZERO
+        )
+        if overpaid:
+            _make_merchant_whole(complaint, appeal, decision, overpaid, actor)
     if outcome != Appeal.Outcome.UPHELD and _struck(complaint):
         ConsumerStrike.objects.filter(complaint=complaint, removed_at__isnull=True).update(
             removed_at=now
@@ -1207,30 +1282,75 @@ def resolve_appeal(
     return appeal
 
 
+def _check_revision(complaint, outcome, awarded, revised, chosen, suggestion) -> None:
+    """Raised, no line goes down; lowered, no line goes up: the money then moves one way."""
+    before, after = sum(awarded.values(), ZERO), sum(revised.values(), ZERO)
+    names = {line.rule: LINE_NAMES[line.category] for line in suggestion}
+    rules = set(awarded) | set(revised)
+    if outcome == Appeal.Outcome.REVISED_UP:
+        if after <= before:
+            raise ValidationError(
+                _("A raised award is more than %(awarded)s."),
+                code="not_raised",
+                params={"awarded": money(before)},
+            )
+        for rule in sorted(rules):
+            if revised.get(rule, ZERO) < awarded.get(rule, ZERO):
+                raise ValidationError(
+                    _("A raised award lowers no line: %(line)s was %(amount)s."),
+                    code="line_lowered",
+                    params={"line": names.get(rule, rule), "amount": money(awarded[rule])},
+                )
+        _check_award(chosen, suggestion)
+        return
+    # Lifting only the malicious label keeps the award (nothing) and removes the strike;
+    # a "lowered" outcome never pays the consumer more.
+    if after > before or (after == before and not _struck(complaint)):
+        raise ValidationError(
+            _("A lowered award is less than %(awarded)s."),
+            code="not_lowered",
+            params={"awarded": money(before)},
+        )
+    for rule in sorted(rules):
+        if revised.get(rule, ZERO) > awarded.get(rule, ZERO):
+            raise ValidationError(
+                _("A lowered award raises no line: %(line)s was %(amount)s."),
+                code="line_raised",
+                params={"line": names.get(rule, rule), "amount": money(awarded.get(rule, ZERO))},
+            )
+
+
 def _struck(complaint) -> bool:
     return ConsumerStrike.objects.filter(complaint=complaint, removed_at__isnull=True).exists()
 
 
-def _pay_appeal_difference(complaint, appeal, difference, actor):
-    result = ledger.pay_out(
-        account=_account(complaint),
-        reference=complaint.ledger_reference,
-        amount=difference,
-        payee=complaint.consumer,
-        payee_method=complaint.payout_method,
-        payee_account=complaint.payout_account or complaint.consumer.username,
-        idempotency_key=f"{complaint.ledger_reference}:appeal-payout",
-        actor=actor,
+def _pay_appeal_raise(complaint, appeal, paid, chosen, actor) -> None:
+    """Each raised line pays its difference from what it actually paid; a capped line stays
+    capped."""
+    raised = []
+    for line, amount in chosen:
+        before = paid.get(line.rule, ZERO)
+        if amount <= before:
+            continue
+        raised.append(
+            AwardLine(
+                appeal=appeal,
+                category=line.category,
+                amount=amount - before,
+                rule=line.rule,
+                explanations=AwardLine.explain(
+                    compensation.raised_on_appeal(line.explanation, before=before, after=amount)
+                ),
+                capped=line.capped,
+            )
+        )
+    AwardLine.objects.bulk_create(raised)
+    _pay_lines(
+        complaint,
+        raised,
+        actor,
+        key=f"{complaint.ledger_reference}:appeal-payout",
         memo=str(_("Raised on appeal")),
-    )
-    AwardLine.objects.create(
-        appeal=appeal,
-        category=AwardLine.Category.OTHER,
-        amount=difference,
-        rule="appeal.revision",
-        explanations=AwardLine.explain(_("Raised on appeal")),
-        paid_amount=difference,
-        ledger_entry=result.entries[0],
     )
 
 
@@ -1252,7 +1372,7 @@ def _make_merchant_whole(complaint, appeal, decision, difference, actor):
         appeal=appeal,
         category=AwardLine.Category.OTHER,
         amount=difference,
-        rule="appeal.reimbursement",
+        rule=AwardLine.REIMBURSEMENT_RULE,
         explanations=AwardLine.explain(
             _("Lowered on appeal: the platform reimburses the merchant")
         ),
@@ -1261,7 +1381,19 @@ def _make_merchant_whole(complaint, appeal, decision, difference, actor):
     )
 
 
-@transaction.atomic
+@atomic_service
+def flag_decision_overdue(*, complaint: Complaint, now: datetime) -> Complaint:
+    """The decision target passed: the case is flagged, and the timeline says so."""
+    complaint = _lock(complaint, now)
+    _check(complaint, complaint.flag_overdue, SYSTEM, _("flag"))
+    complaint.flag_overdue(
+        description=str(_("No decision within the working days the platform allows itself"))
+    )
+    _save(complaint)
+    return complaint
+
+
+@atomic_service
 def close_complaint(*, complaint: Complaint, now: datetime) -> Complaint:
     complaint = _lock(complaint, now)
     _check(complaint, complaint.close, SYSTEM, _("close"))
@@ -1271,7 +1403,7 @@ def close_complaint(*, complaint: Complaint, now: datetime) -> Complaint:
     return complaint
 
 
-@transaction.atomic
+@atomic_service
 def lapse_info_requests(*, complaint: Complaint, now: datetime) -> Complaint:
     complaint = _lock(complaint, now)
     if complaint.status != Complaint.Status.AWAITING_INFO:

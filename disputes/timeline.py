@@ -26,6 +26,7 @@ STEP_LABELS = {
     "charge_deposit": _("The merchant did not pay in time; the deposit paid the consumer"),
     "resolve_appeal": _("A senior reviewer resolved the appeal"),
     "close": _("The complaint closed: nobody appealed in time"),
+    "flag_overdue": _("The platform's decision is overdue"),
 }
 
 APPEALED = {

@@ -30,16 +30,38 @@ pytestmark = pytest.mark.django_db
 
 S = Complaint.Status
 SECOND = timedelta(seconds=1)
+REFUND, SHIPPING = "description_mismatch.refund", "description_mismatch.shipping"
 
 
-def _after(route, complaint, store, consumer):
+def counterfeit_award(multiple, refund="199.00"):
+    return [
+        services.LineInput(rule="counterfeit.refund", amount=Decimal(refund)),
+        services.LineInput(rule="counterfeit.multiple", amount=Decimal(multiple)),
+    ]
+
+
+def award(refund, shipping="10.00"):
+    """The lines of an award on the ¥199 description-mismatch complaint (¥10 postage)."""
+    return [
+        services.LineInput(rule=REFUND, amount=Decimal(refund)),
+        services.LineInput(rule=SHIPPING, amount=Decimal(shipping)),
+    ]
+
+
+def _after(route, complaint, store, consumer, lines=None):
     """Take the complaint to `paid` (or `rejected`) by one of the routes."""
     reviewer = reviewer_user()
     under_review(complaint, store, consumer, reviewer)
     if route == "rejected":
         reject(complaint, reviewer)
         return reviewer
-    decide(complaint, reviewer, route="deposit" if route == "deposit" else "merchant_first")
+    decide(
+        complaint,
+        reviewer,
+        route="deposit" if route == "deposit" else "merchant_first",
+        lines=lines,
+        reduction_reason="部分损失未证实。" if lines else "",
+    )
     if route == "paid_first":
         services.confirm_merchant_payment(
             complaint=complaint, actor=store.owner, proof_files=[png()]
@@ -59,13 +81,13 @@ def _ready(complaint, appellant, responder):
     services.respond_to_appeal(complaint=complaint, actor=responder, response="不同意。")
 
 
-def _resolve(complaint, outcome, new_total=None, actor=None):
+def _resolve(complaint, outcome, lines=None, actor=None):
     return services.resolve_appeal(
         complaint=complaint,
         actor=actor or senior_user(),
         outcome=outcome,
         resolution="复核后的结论。",
-        new_total=None if new_total is None else Decimal(new_total),
+        lines=lines,
     )
 
 
@@ -193,16 +215,26 @@ def test_an_upheld_decision_closes_the_complaint_and_moves_no_money(complaint, s
 def test_an_outcome_must_move_the_award_the_way_it_says(complaint, store, consumer):
     _after("deposit", complaint, store, consumer)
     _ready(complaint, consumer, store.owner)
-    for outcome, total in [
-        ("revised_up", "209.00"),
-        ("revised_up", "100.00"),
-        ("revised_down", "209.00"),
-        ("revised_down", "300.00"),
-        ("revised_down", "-1.00"),
-        ("overturned", "0"),
+    for outcome, lines in [
+        ("revised_up", award("199.00")),  # the same ¥209: not raised
+        ("revised_up", award("100.00")),
+        ("revised_down", award("199.00")),
+        ("revised_down", award("300.00")),  # above the rule, and above what was paid
+        ("revised_down", award("-1.00")),
+        ("overturned", []),
     ]:
         with pytest.raises(ValidationError):
-            _resolve(complaint, outcome, total)
+            _resolve(complaint, outcome, lines)
+    assert reload(complaint).status == S.UNDER_APPEAL
+
+
+def test_a_raise_lowers_no_line_and_a_lowering_raises_none(complaint, store, consumer):
+    _after("deposit", complaint, store, consumer, lines=award("150.00", "5.00"))
+    _ready(complaint, consumer, store.owner)
+    with pytest.raises(ValidationError, match="A raised award lowers no line"):
+        _resolve(complaint, "revised_up", award("199.00", "0.00"))
+    with pytest.raises(ValidationError, match="A lowered award raises no line"):
+        _resolve(complaint, "revised_down", award("100.00", "10.00"))
     assert reload(complaint).status == S.UNDER_APPEAL
 
 
@@ -210,24 +242,31 @@ def test_an_outcome_must_move_the_award_the_way_it_says(complaint, store, consum
 
 
 @pytest.mark.parametrize("route", ["deposit", "paid_first", "pay_first_lapsed", "rejected"])
-def test_an_award_raised_on_appeal_pays_the_difference_as_a_new_line(
-    complaint, store, consumer, route
-):
-    _after(route, complaint, store, consumer)
-    awarded = Decimal("0") if route == "rejected" else Decimal("209.00")
+def test_an_award_raised_on_appeal_pays_each_line_its_difference(complaint, store, consumer, route):
+    _after(route, complaint, store, consumer, lines=award("100.00"))
+    paid = Decimal("0") if route == "rejected" else Decimal("110.00")
     disbursed = Disbursement.objects.count()
     _ready(complaint, consumer, store.owner)
     balance = account_of(store).balance
-    appeal = _resolve(complaint, "revised_up", "300.00")
-    line = AwardLine.objects.get(appeal=appeal)
-    difference = Decimal("300.00") - awarded
-    assert (line.amount, line.paid_amount, line.decision) == (difference, difference, None)
-    assert line.ledger_entry.kind == "claim_payout"
-    assert line.ledger_entry.balance_delta == -difference
-    disbursement = Disbursement.objects.get(ledger_entry=line.ledger_entry)
+    appeal = _resolve(complaint, "revised_up", award("199.00"))
+    difference = Decimal("209.00") - paid
+    lines = list(AwardLine.objects.filter(appeal=appeal))
+    raised = {line.rule: (line.amount, line.paid_amount) for line in lines}
+    if route == "rejected":
+        assert raised == {
+            REFUND: (Decimal("199.00"), Decimal("199.00")),
+            SHIPPING: (Decimal("10.00"), Decimal("10.00")),
+        }
+    else:
+        assert raised == {REFUND: (Decimal("99.00"), Decimal("99.00"))}
+    (entry,) = {line.ledger_entry for line in lines}
+    assert entry.kind == "claim_payout"
+    assert entry.balance_delta == -difference
+    disbursement = Disbursement.objects.get(ledger_entry=entry)
     assert (disbursement.payee, disbursement.amount) == (consumer, difference)
     assert Disbursement.objects.count() == disbursed + 1
     assert account_of(store).balance == balance - difference
+    assert appeal.new_total == Decimal("209.00")
     assert reload(complaint).status == S.CLOSED
     assert_ledger_balanced()
 
@@ -240,7 +279,7 @@ def test_an_award_lowered_after_a_deposit_payout_is_reimbursed_to_the_deposit(
     _ready(complaint, store.owner, consumer)
     balance = account_of(store).balance
     disbursements = Disbursement.objects.count()
-    appeal = _resolve(complaint, "revised_down", "150.00")
+    appeal = _resolve(complaint, "revised_down", award("140.00"))
     line = AwardLine.objects.get(appeal=appeal)
     assert (line.amount, line.paid_amount) == (Decimal("59.00"), Decimal("59.00"))
     assert line.ledger_entry.kind == "reimbursement"
@@ -262,7 +301,7 @@ def test_a_lowered_award_cancels_arrears_before_reimbursing_the_deposit(complain
     assert account_of(store).arrears == Decimal("159.00")
     _ready(complaint, store.owner, consumer)
     balance = account_of(store).balance
-    appeal = _resolve(complaint, "revised_down", "0")
+    appeal = _resolve(complaint, "revised_down", award("0", "0"))
     account = account_of(store)
     assert account.arrears == Decimal("0")
     assert account.balance == balance + Decimal("50.00")  # ¥209 − ¥159 of arrears
@@ -285,7 +324,7 @@ def test_an_award_lowered_after_the_merchant_paid_first_is_reimbursed_to_the_mer
     _after("paid_first", complaint, store, consumer)
     _ready(complaint, store.owner, consumer)
     balance = account_of(store).balance
-    _resolve(complaint, "revised_down", "100.00")
+    _resolve(complaint, "revised_down", award("90.00"))
     disbursement = Disbursement.objects.get()
     assert (disbursement.payee, disbursement.payee_kind, disbursement.amount) == (
         store.owner,
@@ -322,7 +361,7 @@ def test_a_merchant_who_paid_first_has_its_arrears_cancelled_before_being_paid(
     assert account_of(store).arrears == Decimal("59.00")
     _after("paid_first", complaint, store, consumer)
     _ready(complaint, store.owner, consumer)
-    _resolve(complaint, "revised_down", "100.00")
+    _resolve(complaint, "revised_down", award("90.00"))
     assert account_of(store).arrears == Decimal("0")
     merchant_payment = Disbursement.objects.get(payee_kind="merchant")
     assert merchant_payment.amount == Decimal("50.00")  # ¥109 less the ¥59 owed
@@ -341,7 +380,7 @@ def test_lowering_a_capped_counterfeit_award_reimburses_only_what_was_paid(file,
     assert Disbursement.objects.get().amount == Decimal("300.00")  # ¥199 + ¥101 of the multiple
     _ready(complaint, store.owner, consumer)
     balance = account_of(store).balance
-    _resolve(complaint, "revised_down", "250.00")
+    _resolve(complaint, "revised_down", counterfeit_award("51.00"))
     # The store paid ¥300 and should have paid ¥250: it gets ¥50 back, not ¥745.
     assert account_of(store).balance == balance + Decimal("50.00")
     assert_ledger_balanced()
@@ -358,7 +397,7 @@ def test_lowering_a_capped_award_to_above_what_was_paid_reimburses_nothing(file,
     _after("deposit", complaint, store, consumer)
     _ready(complaint, store.owner, consumer)
     entries = LedgerEntry.objects.count()
-    _resolve(complaint, "revised_down", "500.00")
+    _resolve(complaint, "revised_down", counterfeit_award("301.00"))
     assert LedgerEntry.objects.count() == entries
     assert reload(complaint).status == S.CLOSED
     assert_ledger_balanced()
@@ -372,7 +411,7 @@ def test_overturning_a_malicious_rejection_removes_the_strike(store, consumer):
     second = _malicious_complaint(store, consumer)
     assert not _can_file(store, consumer)
     _ready(second, consumer, store.owner)
-    _resolve(second, "revised_up", "50.00")
+    _resolve(second, "revised_up", award("40.00"))
     strike = ConsumerStrike.objects.get(complaint=second)
     assert strike.removed_at is not None
     assert ConsumerStrike.objects.get(complaint=first).removed_at is None
@@ -383,7 +422,7 @@ def test_overturning_a_malicious_rejection_removes_the_strike(store, consumer):
 def test_a_malicious_label_lifted_without_an_award_removes_the_strike(store, consumer):
     complaint = _malicious_complaint(store, consumer)
     _ready(complaint, consumer, store.owner)
-    _resolve(complaint, "revised_down", "0")
+    _resolve(complaint, "revised_down", award("0", "0"))
     assert ConsumerStrike.objects.get(complaint=complaint).removed_at is not None
     assert not LedgerEntry.objects.filter(kind="reimbursement").exists()
 
@@ -399,7 +438,7 @@ def test_a_lowered_outcome_on_a_malicious_rejection_cannot_pay_the_consumer(stor
     complaint = _malicious_complaint(store, consumer)
     _ready(complaint, consumer, store.owner)
     with pytest.raises(ValidationError):
-        _resolve(complaint, "revised_down", "50.00")
+        _resolve(complaint, "revised_down", award("40.00"))
     assert reload(complaint).status == S.UNDER_APPEAL
     assert not Disbursement.objects.exists()
     assert ConsumerStrike.objects.get(complaint=complaint).removed_at is None

@@ -347,7 +347,7 @@ def test_late_shipping_explains_the_shared_cap():
     (line,) = award("late_shipping", "1000.00", late_ship_already_awarded=D("450.00"))
     assert explained(line) == (
         "30% of ¥1,000.00 comes to ¥300.00, but orders paid within 24 hours of each other "
-        "share one ¥500.00 limit and ¥450.00 of it was already awarded"
+        "share one ¥500.00 limit, and other complaints already count ¥450.00 of it"
     )
 
 

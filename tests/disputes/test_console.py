@@ -283,7 +283,7 @@ def test_the_decision_form_is_filled_with_the_suggestion(client, taken, reviewer
 
     form = client.get(action_url(taken, "decide"), **EN).context["form"]
 
-    suggestion = selectors.suggestion_for(order=taken.order, kind=taken.kind)
+    suggestion = selectors.suggestion_for_complaint(taken)
     for line in suggestion:
         field = form.fields[f"line-{line.rule}"]
         assert (field.initial, field.max_value) == (line.amount, line.amount)
@@ -478,32 +478,61 @@ def test_only_an_uninvolved_senior_reviewer_resolves_the_appeal(
     assert Appeal.objects.get().resolved_by == senior
 
 
-def test_a_revised_award_needs_the_new_total(client, appeal_ready, senior):
+def test_a_raise_that_raises_nothing_is_refused_on_the_form(client, appeal_ready, senior):
     client.force_login(senior)
+    awarded = {f"line-{line.rule}": str(line.amount) for line in Decision.objects.get().lines.all()}
 
     response = client.post(
         action_url(appeal_ready, "resolve_appeal"),
-        {"outcome": "revised_up", "resolution": "应加赔。"},
+        {"outcome": "revised_up", "resolution": "应加赔。", **awarded},
         **EN,
     )
 
     assert response.status_code == 200
-    assert response.context["form"].errors["new_total"]
+    assert "A raised award is more than ¥209.00." in response.content.decode()
     assert reload(appeal_ready).status == S.UNDER_APPEAL
 
 
-def test_raising_the_award_on_appeal_pays_the_difference(client, appeal_ready, senior):
-    awarded = Decision.objects.get().total
+def test_the_appeal_form_offers_each_line_at_its_award_and_its_limit(client, appeal_ready, senior):
+    client.force_login(senior)
+
+    form = client.get(action_url(appeal_ready, "resolve_appeal"), **EN).context["form"]
+
+    awarded = {line.rule: line.amount for line in Decision.objects.get().lines.all()}
+    for line in selectors.suggestion_for_complaint(appeal_ready):
+        field = form.fields[f"line-{line.rule}"]
+        assert (field.initial, field.max_value) == (awarded[line.rule], line.amount)
+
+
+def test_raising_the_award_on_appeal_pays_the_difference(client, taken, reviewer, senior, store):
+    decide_through_console(
+        client,
+        reviewer,
+        taken,
+        **{"line-description_mismatch.refund": "149.00", "reduction_reason": "部分。"},
+    )
+    services.appeal_complaint(complaint=taken, actor=taken.consumer, reason="应全额退款。")
+    services.respond_to_appeal(complaint=taken, actor=store.owner, response="不同意。")
     client.force_login(senior)
 
     response = client.post(
-        action_url(appeal_ready, "resolve_appeal"),
-        {"outcome": "revised_up", "new_total": str(awarded + 50), "resolution": "应加赔。"},
+        action_url(taken, "resolve_appeal"),
+        {
+            "outcome": "revised_up",
+            "line-description_mismatch.refund": "199.00",
+            "line-description_mismatch.shipping": "10.00",
+            "resolution": "应加赔。",
+        },
         **EN,
     )
 
     assert response.status_code == 302
-    assert Appeal.objects.get().lines.get().amount == 50
+    line = Appeal.objects.get().lines.get()
+    assert (line.rule, line.amount, line.paid_amount) == (
+        "description_mismatch.refund",
+        50,
+        50,
+    )
 
 
 # --- the queue --------------------------------------------------------------------------

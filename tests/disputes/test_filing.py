@@ -95,11 +95,14 @@ def test_a_malformed_claimed_amount_is_refused_and_nothing_is_written(file, amou
     assert Complaint.objects.count() == 0
 
 
-def test_refunds_across_complaints_never_exceed_what_was_paid(file):
+def test_refunds_across_complaints_never_exceed_what_was_paid(file, order):
     file(kind="description_mismatch")
-    with pytest.raises(ValidationError, match="exceed"):
-        file(kind="counterfeit", claimed_amount=Decimal("199.00"))
-    assert Complaint.objects.count() == 1
+    with pytest.raises(ValidationError, match="Nothing is left to claim"):
+        file(kind="seven_day_return", return_requested_at=order.delivered_at + timedelta(hours=1))
+    with pytest.raises(ValidationError, match=re.escape("at most ¥796.00")):
+        file(kind="counterfeit", claimed_amount=Decimal("995.00"))
+    counterfeit = file(kind="counterfeit", claimed_amount=Decimal("796.00"))
+    assert (counterfeit.suggested_refund, counterfeit.suggested_amount) == (0, Decimal("796.00"))
 
 
 def test_a_late_shipping_claim_needs_no_refund_room(file):

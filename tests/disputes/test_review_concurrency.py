@@ -120,25 +120,33 @@ def test_two_seniors_resolving_an_appeal_at_once_pay_the_difference_once(
 ):
     reviewer = reviewer_user()
     under_review(complaint, store, consumer, reviewer)
-    decide(complaint, reviewer)
+    decide(
+        complaint,
+        reviewer,
+        lines=[services.LineInput(rule="description_mismatch.refund", amount=Decimal("99.00"))],
+        reduction_reason="部分证实",
+    )
     services.appeal_complaint(complaint=complaint, actor=consumer, reason="赔少了")
     services.respond_to_appeal(complaint=complaint, actor=store.owner, response="不同意")
 
-    def resolve(senior, total):
+    def resolve(senior, refund):
         return lambda: services.resolve_appeal(
             complaint=complaint,
             actor=senior,
             outcome="revised_up",
             resolution="提高赔付",
-            new_total=Decimal(total),
+            lines=[
+                services.LineInput(rule="description_mismatch.refund", amount=Decimal(refund)),
+                services.LineInput(rule="description_mismatch.shipping", amount=Decimal("10.00")),
+            ],
         )
 
-    outcomes = race(resolve(senior_user(), "300.00"), resolve(senior_user(), "400.00"))
+    outcomes = race(resolve(senior_user(), "150.00"), resolve(senior_user(), "199.00"))
     assert outcomes.count("done") == 1
     _refusals_are_clear(outcomes)
     appeal = Appeal.objects.get()
-    assert AwardLine.objects.filter(appeal=appeal).count() == 1
-    assert AwardLine.objects.get(appeal=appeal).amount == appeal.new_total - Decimal("209.00")
+    raised = AwardLine.objects.filter(appeal=appeal)
+    assert sum(line.paid_amount for line in raised) == appeal.new_total - Decimal("99.00")
     assert Disbursement.objects.count() == 2  # the award and the one difference
     assert LedgerEntry.objects.filter(kind="claim_payout").count() == 2
     assert reload(complaint).status == S.CLOSED

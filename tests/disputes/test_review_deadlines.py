@@ -289,3 +289,21 @@ def test_no_system_step_acts_before_its_deadline(reviewed, reviewer, consumer, s
         services.lapse_appeal_response(complaint=reviewed, now=appeal.response_due_at)
     assert Disbursement.objects.count() == 1
     assert_ledger_balanced()
+
+
+def test_the_overdue_flag_is_a_system_step_on_the_timeline_written_once(reviewed):
+    from django_fsm_log.models import StateLog
+
+    from disputes.timeline import timeline
+
+    due = reviewed.decision_due_at
+    with pytest.raises(ValidationError):
+        services.flag_decision_overdue(complaint=reviewed, now=due - SECOND)
+    process_due_complaints(due)
+    process_due_complaints(due + timedelta(hours=1))
+    (log,) = StateLog.objects.for_(reviewed).filter(transition="flag_overdue")
+    assert (log.by, log.source_state, log.state) == (None, S.UNDER_REVIEW, S.UNDER_REVIEW)
+    flagged = reload(reviewed)
+    assert flagged.decision_overdue
+    titles = [(step.party, step.title) for step in timeline(flagged, messages=[])]
+    assert ("system", "The platform's decision is overdue") in titles
