@@ -6,7 +6,11 @@ MANAGE := $(BIN)/python manage.py
 PORT ?= 8000
 DEADLINE_LOOP_SECONDS ?= 60
 
-.PHONY: run test messages lint clean
+SOAK_ACTIONS ?= 10000
+SOAK_SEED ?= 20261127
+SOAK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/claims_soak
+
+.PHONY: run test soak messages lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +38,11 @@ run: $(VENV)/.runtime-installed
 
 test: $(VENV)/.dev-installed
 	$(BIN)/pytest -n 2
+
+# The long randomized soak on PostgreSQL (creates and drops its own test database).
+soak: $(VENV)/.dev-installed
+	SOAK_ACTIONS=$(SOAK_ACTIONS) SOAK_SEED=$(SOAK_SEED) DATABASE_URL=$(SOAK_DATABASE_URL) \
+	  $(BIN)/pytest tests/disputes/test_soak.py -s -p no:cacheprovider
 
 messages: $(VENV)/.dev-installed
 	$(MANAGE) makemessages -l zh_Hans -l en --no-location --no-obsolete --ignore '$(VENV)' --ignore 'tests'

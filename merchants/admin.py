@@ -95,7 +95,9 @@ class MerchantAdmin(admin.ModelAdmin):
         # An open store's facts set its required deposit: they change only through
         # change_store_facts, which records the change and recomputes the requirement.
         # Read-only for everyone, superusers included.
-        return readonly + tuple(name for name in STORE_FACTS if name not in readonly)
+        # Its status moves only through the deposit services too (restriction, exit, removal).
+        facts = (*STORE_FACTS, "status")
+        return readonly + tuple(name for name in facts if name not in readonly)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {

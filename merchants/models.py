@@ -137,7 +137,7 @@ class StoreFactChange(models.Model):
         verbose_name=_("by"),
     )
     changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("why it changed"))
     before = models.JSONField(_("before"))
     after = models.JSONField(_("after"))
 

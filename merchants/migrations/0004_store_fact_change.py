@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
                         default=django.utils.timezone.now, verbose_name="changed at"
                     ),
                 ),
-                ("reason", models.TextField(verbose_name="reason")),
+                ("reason", models.TextField(verbose_name="why it changed")),
                 ("before", models.JSONField(verbose_name="before")),
                 ("after", models.JSONField(verbose_name="after")),
                 (

@@ -164,8 +164,11 @@ def _new_orders(stores: list[Store], buyers: list, count: int) -> list[Order]:
 
 
 def add_orders(world: World) -> None:
-    """A new batch of orders, as the marketplace's export brings them while time passes."""
-    world.orders.extend(_new_orders(world.stores, world.consumers, len(ORDER_SHAPES)))
+    """A new consumer's orders with every store, as the marketplace's export brings them
+    while time passes (the others' windows close, and strikes stop some from filing)."""
+    buyer = ConsumerFactory()
+    world.consumers.append(buyer)
+    world.orders.extend(_new_orders(world.stores, [buyer], len(ORDER_SHAPES)))
 
 
 def png(kind: str = "v") -> SimpleUploadedFile:
@@ -386,7 +389,7 @@ class Actions:
             return IDLE
         actor = self._reviewer(complaint)
         if self.choose.pick(["uphold", "uphold", "uphold", "reject"]) == "reject":
-            malicious = self.choose.pick([False, False, True])
+            malicious = self.choose.pick([False, False, False, False, True])
             services.reject_complaint(
                 complaint=complaint,
                 actor=actor,

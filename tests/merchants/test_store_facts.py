@@ -449,6 +449,7 @@ def test_the_admin_form_shows_the_services_errors_and_changes_nothing(client, st
             "annual_sales": "1000000.00",
             "reason": "Correction.",
         },
+        HTTP_ACCEPT_LANGUAGE="en",
     )
 
     assert response.status_code == 200
@@ -506,7 +507,14 @@ def test_a_superusers_merchant_change_form_shows_the_facts_read_only(client, sto
     page = client.get(change_url(store))
     assert page.status_code == 200
     fields = page.context["adminform"].form.fields
-    for name in ("store_type", "mall_flagship", "trademark_type", "categories", "annual_sales"):
+    for name in (
+        "store_type",
+        "mall_flagship",
+        "trademark_type",
+        "categories",
+        "annual_sales",
+        "status",
+    ):
         assert name not in fields
     assert "name" in fields
     assert facts_url(store) in page.content.decode()  # superusers have every permission
