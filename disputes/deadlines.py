@@ -44,7 +44,8 @@ def _act(complaint: Complaint, act: Callable[[Complaint], object]) -> bool:
             return False
         except DatabaseError as error:
             if not is_lock_conflict(error):
-                raise
+                logger.exception("deadlines: complaint %s skipped: %s", complaint.number, error)
+                return False
             logger.warning(
                 "deadlines: complaint %s, lock conflict (attempt %s of %s): %s",
                 complaint.number,
@@ -52,6 +53,11 @@ def _act(complaint: Complaint, act: Callable[[Complaint], object]) -> bool:
                 MAX_ATTEMPTS,
                 error,
             )
+        except Exception:
+            # A defect in one complaint's step must not stop the deadlines of all the others;
+            # its savepoint is rolled back and the error is logged with its traceback.
+            logger.exception("deadlines: complaint %s skipped after an error", complaint.number)
+            return False
     logger.error(
         "deadlines: complaint %s skipped after %s lock conflicts", complaint.number, MAX_ATTEMPTS
     )
@@ -162,9 +168,15 @@ DEADLINE_FUNCTIONS: tuple[Callable[[datetime], int], ...] = (
 
 
 def run_all_deadlines(now: datetime) -> dict[str, int]:
+    """Every app's deadlines; one that fails is logged and the others still run."""
     results = {}
     for function in DEADLINE_FUNCTIONS:
         name = f"{function.__module__}.{function.__name__}"
-        results[name] = function(now)
+        try:
+            results[name] = function(now)
+        except Exception:
+            logger.exception("deadlines: %s failed; the next run takes it up again", name)
+            results[name] = 0
+            continue
         logger.info("deadlines: %s moved %s", name, results[name])
     return results

@@ -31,7 +31,6 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from disputes.deadlines import run_all_deadlines
 from tests.disputes.world import (
     FAMILIES,
     Actions,
@@ -39,6 +38,7 @@ from tests.disputes.world import (
     award_problems,
     build_world,
     changes,
+    run_deadlines_strictly,
 )
 
 pytestmark = pytest.mark.django_db
@@ -86,7 +86,7 @@ class AwardMachine(RuleBasedStateMachine):
         if action == "later":
             # Time passes now and then (deadlines, reminders, windows closing).
             self._time.shift(timedelta(hours=data.draw(st.sampled_from(HOURS))))
-            run_all_deadlines(timezone.now())
+            run_deadlines_strictly(timezone.now())
             return
         chooser = Chooser(draw=lambda options: data.draw(st.sampled_from(options)))
         # A refusal (wrong actor, wrong state, an amount above the rules) is an outcome too.

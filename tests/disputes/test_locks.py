@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from deposits import services as ledger
 from disputes import deadlines, services
@@ -133,3 +134,46 @@ def test_a_filing_and_taking_the_consumers_other_case_never_deadlock(file, store
             ),
         )
         assert outcomes == ["done", "done"]
+
+
+@pytest.mark.django_db
+def test_a_step_that_fails_for_any_reason_is_logged_and_the_run_goes_on(
+    file, store, consumer, monkeypatch, caplog
+):
+    broken = file()
+    other = services.file_complaint(
+        order=OrderFactory(merchant=store.merchant, consumer=consumer),
+        consumer=consumer,
+        kind="after_sales",
+        description="x",
+        claimed_amount=Decimal("5.00"),
+    )
+    escalate_for_real = services.escalate_complaint
+
+    def escalate(*, complaint, actor, now=None):
+        if complaint.pk == broken.pk:
+            raise RuntimeError("a defect in one complaint")
+        return escalate_for_real(complaint=complaint, actor=actor, now=now)
+
+    monkeypatch.setattr(deadlines.services, "escalate_complaint", escalate)
+    with caplog.at_level(logging.ERROR, logger="disputes.deadlines"):
+        process_due_complaints(max(broken.due_at, other.due_at))
+    assert reload(broken).status == S.NEGOTIATING
+    assert reload(other).status == S.UNDER_REVIEW
+    assert "a defect in one complaint" in caplog.text
+
+
+@pytest.mark.django_db
+def test_one_apps_deadlines_failing_does_not_stop_the_others(monkeypatch, caplog):
+    def broken(now):
+        raise RuntimeError("the deposit deadlines are broken")
+
+    calls = []
+    monkeypatch.setattr(
+        deadlines, "DEADLINE_FUNCTIONS", (broken, lambda now: calls.append(now) or 1)
+    )
+    with caplog.at_level(logging.ERROR, logger="disputes.deadlines"):
+        results = deadlines.run_all_deadlines(timezone.now())
+    assert len(calls) == 1
+    assert list(results.values()) == [0, 1]
+    assert "the deposit deadlines are broken" in caplog.text

@@ -30,7 +30,6 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone, translation
 
-from disputes.deadlines import run_all_deadlines
 from tests.disputes.world import (
     IDLE,
     Actions,
@@ -38,6 +37,7 @@ from tests.disputes.world import (
     add_orders,
     award_problems,
     build_world,
+    run_deadlines_strictly,
 )
 
 pytestmark = pytest.mark.postgres
@@ -94,7 +94,7 @@ def test_concurrent_random_work_keeps_every_invariant():
                 thread.join()
             failures.extend(f"after {tally['actions']} actions: {p}" for p in award_problems())
             clock.shift(timedelta(hours=clock_rng.choice(HOURS)))
-            run_all_deadlines(timezone.now())
+            run_deadlines_strictly(timezone.now())
             if round_ % 2 == 1:
                 add_orders(world)
     elapsed = time.monotonic() - started

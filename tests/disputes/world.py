@@ -7,6 +7,7 @@ from a seed. An action names its actor, often the wrong one, and its amounts, of
 hostile ones; a refusal (`ValidationError`) is an expected outcome, anything else a bug.
 """
 
+import logging
 import random
 import uuid
 from collections import defaultdict
@@ -169,6 +170,29 @@ def add_orders(world: World) -> None:
     buyer = ConsumerFactory()
     world.consumers.append(buyer)
     world.orders.extend(_new_orders(world.stores, [buyer], len(ORDER_SHAPES)))
+
+
+class _Errors(logging.Handler):
+    def __init__(self):
+        super().__init__(level=logging.ERROR)
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(self.format(record))
+
+
+def run_deadlines_strictly(now) -> None:
+    """Run the deadlines; a step they skipped after an error (which production only logs,
+    so the other deadlines go on) fails the test."""
+    errors = _Errors()
+    deadline_logger = logging.getLogger("disputes.deadlines")
+    deadline_logger.addHandler(errors)
+    try:
+        run_all_deadlines(now)
+    finally:
+        deadline_logger.removeHandler(errors)
+    if errors.messages:
+        raise AssertionError("a deadline step failed:\n" + "\n".join(errors.messages))
 
 
 def png(kind: str = "v") -> SimpleUploadedFile:
@@ -493,7 +517,7 @@ class Actions:
         )
 
     def deadlines(self):
-        run_all_deadlines(timezone.now())
+        run_deadlines_strictly(timezone.now())
 
     # Each name once per turn it should get: the platform's half needs complaints to reach it.
     ALL = (
