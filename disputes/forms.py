@@ -1,8 +1,10 @@
 from decimal import Decimal
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from deposit_claims.templatetags.ui import money
 from merchants.models import MONEY
 
 from .models import Complaint, Evidence
@@ -71,8 +73,17 @@ class ComplaintForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, kinds=None, **kwargs):
+    def __init__(self, *args, kinds=None, return_shipping_maximum=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if return_shipping_maximum is not None:
+            field = self.fields["return_shipping"]
+            field.max_value = return_shipping_maximum
+            field.validators.append(MaxValueValidator(return_shipping_maximum))
+            field.widget.attrs["max"] = str(return_shipping_maximum)
+            field.help_text = _(
+                "Only for goods not as described: at most %(max)s, and paid back only with a "
+                "logistics record or payment voucher among your files."
+            ) % {"max": money(return_shipping_maximum)}
         if kinds is not None:
             self.fields["kind"].choices = [
                 (k, label) for k, label in Complaint.Kind.choices if k in kinds

@@ -58,7 +58,12 @@ def file_complaint(request, order_number):
     now = timezone.now()
     options = selectors.filing_options(order=order, consumer=request.user, now=now)
     open_kinds = [o.kind for o in options if o.refusal is None]
-    form = ComplaintForm(request.POST or None, request.FILES or None, kinds=open_kinds)
+    form = ComplaintForm(
+        request.POST or None,
+        request.FILES or None,
+        kinds=open_kinds,
+        return_shipping_maximum=selectors.compensation_rule(order.paid_at).return_shipping_maximum,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from deposits import services as ledger
@@ -477,3 +478,26 @@ def test_return_shipping_is_awarded_only_with_a_receipt_among_the_evidence(file,
     )
     decide(complaint, reviewer, lines=full)
     assert AwardLine.objects.get(rule="description_mismatch.shipping").paid_amount == D("35.00")
+
+
+def test_the_filing_page_tells_the_return_shipping_maximum_and_refuses_more(
+    client, order, consumer
+):
+    client.force_login(consumer)
+    url = reverse("disputes:file_complaint", kwargs={"order_number": order.order_number})
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert "at most ¥200.00, and paid back only with a logistics record" in page.content.decode()
+    response = client.post(
+        url,
+        {
+            "kind": "description_mismatch",
+            "description": "颜色不符。",
+            "claimed_amount": "100.00",
+            "return_shipping": "200.01",
+            "evidence_kind": "photo",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["return_shipping"]
+    assert not Complaint.objects.exists()
