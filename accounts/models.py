@@ -14,6 +14,15 @@ class User(AbstractUser):
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        # The console searches people by the start of their name (and of their login, which
+        # as a unique field has a pattern index on PostgreSQL already).
+        indexes = [
+            models.Index(
+                fields=["display_name"],
+                name="user_display_name_prefix",
+                opclasses=["varchar_pattern_ops"],
+            ),
+        ]
 
     def __str__(self):
         return self.display_name or self.username

@@ -1,18 +1,17 @@
-import json
-
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db import connections
 from django.forms import formset_factory
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.functional import cached_property
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from common.effective import LEAD_TIME
+from common.paginators import EstimatedCountPaginator
 from deposit_claims.admin_display import money_column
 
 from . import services
@@ -20,33 +19,6 @@ from .forms import AdjustmentForm, MarkFailedForm, MarkSentForm, PayInForm
 from .models import DepositAccount, DepositPolicy, DepositTier, Disbursement, LedgerEntry
 
 FORM_TEMPLATE = "deposits/admin/form_page.html"
-# Below this many rows an exact count is cheap; above it the planner's estimate is used.
-EXACT_COUNT_LIMIT = 10_000
-
-
-class EstimatedCountPaginator(Paginator):
-    """Counts small results exactly and estimates large ones from the PostgreSQL planner.
-
-    COUNT(*) over millions of ledger rows would make every changelist page slow.
-    """
-
-    @cached_property
-    def count(self):
-        queryset = self.object_list
-        connection = connections[queryset.db]
-        if connection.vendor == "postgresql":
-            sql, params = queryset.query.sql_with_params()
-            with connection.cursor() as cursor:
-                cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-                plan = cursor.fetchone()[0]
-            if isinstance(plan, str):
-                plan = json.loads(plan)
-            estimate = int(plan[0]["Plan"]["Plan Rows"])
-            if estimate > EXACT_COUNT_LIMIT:
-                return estimate
-        return super().count
-
-
 # --- policy -----------------------------------------------------------------------------
 
 
@@ -65,8 +37,21 @@ class DepositTierInline(admin.TabularInline):
         return not (obj and obj.has_taken_effect) and super().has_delete_permission(request, obj)
 
 
+class FuturePolicyForm(forms.ModelForm):
+    def clean_effective_from(self):
+        effective_from = self.cleaned_data["effective_from"]
+        # Every server reads the policies afresh within a minute (common.effective).
+        if effective_from < timezone.now() + LEAD_TIME:
+            raise ValidationError(
+                _("A new policy takes effect at least %(minutes)s minutes from now."),
+                params={"minutes": int(LEAD_TIME.total_seconds() // 60)},
+            )
+        return effective_from
+
+
 @admin.register(DepositPolicy)
 class DepositPolicyAdmin(admin.ModelAdmin):
+    form = FuturePolicyForm
     list_display = ("name", "effective_from", "applied_at", "created_at")
     readonly_fields = ("applied_at",)
     inlines = [DepositTierInline]

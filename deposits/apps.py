@@ -7,6 +7,13 @@ class DepositsConfig(AppConfig):
     verbose_name = _("Deposits")
 
     def ready(self):
+        from common.effective import forget_on_change
+
+        from .models import DepositPolicy, DepositTier
+
+        forget_on_change(DepositPolicy)
+        forget_on_change(DepositTier, also=(DepositPolicy,))
+
         # merchants is the lower layer and cannot call deposits; it announces fact changes
         # to whoever registered, and the requirement follows them in the same transaction.
         from merchants.services import STORE_FACTS_CHANGED

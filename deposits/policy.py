@@ -5,19 +5,14 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from common import effective
 from merchants.models import Category, Merchant
 
 from .models import ZERO, DepositPolicy, DepositTier
 
 
 def policy_in_force(at: datetime | None = None) -> DepositPolicy | None:
-    at = at or timezone.now()
-    return (
-        DepositPolicy.objects.filter(effective_from__lte=at)
-        .prefetch_related("tiers")
-        .order_by("-effective_from")
-        .first()
-    )
+    return effective.in_force(DepositPolicy, at or timezone.now(), prefetch=("tiers",))
 
 
 def required_under(policy: DepositPolicy | None, merchant: Merchant) -> Decimal:

@@ -13,9 +13,11 @@ from datetime import datetime
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.contenttypes.forms import BaseGenericInlineFormSet
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F, Prefetch, Q, Sum
-from django.shortcuts import get_object_or_404, redirect
+from django.http import Http404
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -27,6 +29,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import has_transition_perm
 from django_fsm_log.admin import StateLogInline
 
+from common.effective import LEAD_TIME
+from common.paginators import EstimatedCountPaginator
 from deposit_claims.templatetags.ui import STATUS_FAMILIES, money
 from merchants.models import MONEY
 
@@ -43,9 +47,11 @@ from .models import (
     ConsumerStrike,
     DeadlinePolicy,
     Decision,
+    Evidence,
     Holiday,
     InfoRequest,
     Message,
+    Offer,
     Party,
 )
 
@@ -549,32 +555,79 @@ PAID_LINES = AwardLine.objects.select_related("ledger_entry")
 
 
 def case_file_queryset():
+    """Everything the case file and its action pages show, in a fixed number of queries."""
     return Complaint.objects.select_related(
-        "order", "merchant", "consumer", "assigned_reviewer"
+        "order",
+        "merchant",
+        "consumer",
+        "assigned_reviewer",
+        "appeal_record__appellant",
+        "appeal_record__resolved_by",
+        "strike",
     ).prefetch_related(
-        "info_requests",
+        Prefetch(
+            "info_requests",
+            queryset=InfoRequest.objects.select_related("asked_by", "answered_by"),
+        ),
         Prefetch(
             "decisions",
             queryset=Decision.objects.select_related("decided_by", "approved_by").prefetch_related(
-                Prefetch("lines", queryset=PAID_LINES),
-                "evidence_relied_on",
+                "evidence_relied_on"
             ),
         ),
+        Prefetch("offers", queryset=Offer.objects.select_related("made_by")),
+        Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by")),
+        Prefetch("messages", queryset=Message.objects.select_related("author")),
     )
 
 
+def load_case_file(complaint_id) -> Complaint | None:
+    """The case file's complaint; the award lines of its decisions and of its appeal are
+    read in one query between them."""
+    complaint = case_file_queryset().filter(pk=complaint_id).first()
+    if complaint is None:
+        return None
+    decisions = list(complaint.decisions.all())
+    appeal = getattr(complaint, "appeal_record", None)
+    if decisions or appeal:
+        lines = list(
+            PAID_LINES.filter(Q(decision__complaint=complaint) | Q(appeal__complaint=complaint))
+        )
+        for decision in decisions:
+            _cache_lines(decision, [line for line in lines if line.decision_id == decision.pk])
+        if appeal is not None:
+            _cache_lines(appeal, [line for line in lines if line.appeal_id == appeal.pk])
+    return complaint
+
+
+def _cache_lines(owner, lines) -> None:
+    """Hand `owner.lines.all()` these rows, as a prefetch would."""
+    queryset = owner.lines.all()
+    queryset._result_cache, queryset._prefetch_done = lines, True
+    cache = getattr(owner, "_prefetched_objects_cache", {})
+    owner._prefetched_objects_cache = {**cache, "lines": queryset}
+
+
+# The states where the case file shows what the rules allow: an award is still to be made,
+# approved or revised.
+AWARD_OPEN = (
+    Status.UNDER_REVIEW,
+    Status.AWAITING_INFO,
+    Status.AWAITING_APPROVAL,
+    Status.UNDER_APPEAL,
+)
+
+
 def thread_of(complaint: Complaint) -> list[ThreadItem]:
-    posts = complaint.messages.select_related("author")
-    requests = complaint.info_requests.select_related("asked_by", "answered_by")
     return sorted(
-        [ThreadItem(m.created_at, message=m) for m in posts]
-        + [ThreadItem(r.created_at, info_request=r) for r in requests],
+        [ThreadItem(m.created_at, message=m) for m in complaint.messages.all()]
+        + [ThreadItem(r.created_at, info_request=r) for r in complaint.info_requests.all()],
         key=lambda item: item.at,
     )
 
 
 def evidence_by_party(complaint: Complaint):
-    files = list(complaint.evidence.select_related("uploaded_by"))
+    files = list(complaint.evidence.all())
     return [
         (label, [e for e in files if e.party == party])
         for party, label in Party.choices
@@ -583,12 +636,29 @@ def evidence_by_party(complaint: Complaint):
 
 
 def appeal_of(complaint: Complaint) -> Appeal | None:
-    return (
-        Appeal.objects.filter(complaint=complaint)
-        .select_related("appellant", "resolved_by")
-        .prefetch_related(Prefetch("lines", queryset=PAID_LINES))
-        .first()
-    )
+    return getattr(complaint, "appeal_record", None)
+
+
+def strike_of(complaint: Complaint) -> ConsumerStrike | None:
+    return getattr(complaint, "strike", None)
+
+
+class _HistoryFormSet(BaseGenericInlineFormSet):
+    def get_queryset(self):
+        rows = super().get_queryset()
+        for row in rows:
+            # Every row is of this complaint: no query per row to read it again.
+            row._state.fields_cache["content_object"] = self.instance
+        return rows
+
+
+class HistoryInline(StateLogInline):
+    """The raw transition log, each row with its actor read in the same query."""
+
+    formset = _HistoryFormSet
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")
 
 
 # --- complaints -------------------------------------------------------------------------
@@ -656,19 +726,20 @@ class ComplaintAdmin(admin.ModelAdmin):
         "escalated_by_system",
         "merchant__store_type",
     )
-    search_fields = (
-        "number",
-        "order__order_number",
-        "consumer__username",
-        "merchant__name",
-        "merchant__code",
+    # The search itself is get_search_results: prefixes the indexes can answer.
+    search_fields = ("number",)
+    search_help_text = _(
+        "A complaint number, an order number, a consumer's login or name, or a store's code "
+        "or name; the start of it is enough."
     )
     # One query for the page whatever its length: every column reads only these rows.
     list_select_related = ("merchant", "assigned_reviewer", "appeal_record")
     show_full_result_count = False
-    date_hierarchy = "created_at"
-    # The most urgent first; complaints without a deadline (nothing to act on) last.
-    ordering = (F("due_at").asc(nulls_last=True), "-created_at")
+    # Large results are estimated, never counted (a million rows).
+    paginator = EstimatedCountPaginator
+    # The most urgent first; complaints without a deadline (nothing to act on) last. The
+    # index complaint_queue serves exactly this order.
+    ordering = (F("due_at").asc(nulls_last=True), "-created_at", "-pk")
     fieldsets = (
         (
             _("Facts"),
@@ -733,7 +804,13 @@ class ComplaintAdmin(admin.ModelAdmin):
         ),
     )
     # The case file shows evidence, thread, offers and decisions itself; the log is the timeline.
-    inlines = [StateLogInline]
+    inlines = [HistoryInline]
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return queryset.filter(selectors.console_search(term)), False
 
     def get_readonly_fields(self, request, obj=None):
         # The case file is read here; every change goes through the complaint services.
@@ -803,7 +880,9 @@ class ComplaintAdmin(admin.ModelAdmin):
         ]
 
     def _case(self, request, complaint_id) -> Complaint:
-        complaint = get_object_or_404(case_file_queryset(), pk=complaint_id)
+        complaint = load_case_file(complaint_id) if str(complaint_id).isdigit() else None
+        if complaint is None:
+            raise Http404
         if not self.has_view_permission(request, complaint):
             raise PermissionDenied
         return complaint
@@ -815,26 +894,37 @@ class ComplaintAdmin(admin.ModelAdmin):
             if action.may(complaint, user)
         ]
 
+    def get_object(self, request, object_id, from_field=None):
+        # The change view and the case file read the same, fully prefetched complaint once.
+        cached = getattr(request, "_case_file", None)
+        if cached is not None and str(cached.pk) == str(object_id):
+            return cached
+        complaint = load_case_file(object_id) if str(object_id).isdigit() else None
+        request._case_file = complaint
+        return complaint
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        complaint = (
-            case_file_queryset().filter(pk=object_id).first() if object_id.isdigit() else None
-        )
+        complaint = self.get_object(request, object_id)
         if complaint is not None and self.has_view_permission(request, complaint):
-            suggestion = selectors.suggestion_for_complaint(complaint)
+            suggestion = (
+                selectors.suggestion_for_complaint(complaint)
+                if complaint.status in AWARD_OPEN
+                else []
+            )
             extra_context = {
                 **(extra_context or {}),
                 "case": complaint,
                 "console_actions": self.available_actions(complaint, request.user),
                 "evidence_by_party": evidence_by_party(complaint),
                 "thread": thread_of(complaint),
-                "offers": list(complaint.offers.select_related("made_by")),
+                "offers": list(complaint.offers.all()),
                 "suggestion_rows": [
                     (line, AwardLine.Category(line.category).label) for line in suggestion
                 ],
                 "suggested_total": total(suggestion),
                 "decisions": list(complaint.decisions.all()),
                 "appeal": appeal_of(complaint),
-                "strike": ConsumerStrike.objects.filter(complaint=complaint).first(),
+                "strike": strike_of(complaint),
             }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -978,9 +1068,14 @@ class HolidayAdmin(admin.ModelAdmin):
 class FuturePolicyForm(forms.ModelForm):
     def clean_effective_from(self):
         effective_from = self.cleaned_data["effective_from"]
-        if effective_from <= timezone.now():
+        # Every server reads the rules afresh within a minute (common.effective).
+        if effective_from < timezone.now() + LEAD_TIME:
             raise ValidationError(
-                _("A new rule takes effect in the future; the past stays as it was.")
+                _(
+                    "A new rule takes effect at least %(minutes)s minutes from now; the past "
+                    "stays as it was."
+                ),
+                params={"minutes": int(LEAD_TIME.total_seconds() // 60)},
             )
         return effective_from
 

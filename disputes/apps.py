@@ -16,7 +16,13 @@ class DisputesConfig(AppConfig):
     verbose_name = _("Complaints")
 
     def ready(self):
+        from common.effective import forget_on_change
         from deposits.services import EXIT_BLOCKERS
+
+        from .models import CompensationRule, DeadlinePolicy, Holiday
+
+        for model in (CompensationRule, DeadlinePolicy, Holiday):
+            forget_on_change(model)
 
         if open_complaints_block_exit not in EXIT_BLOCKERS:
             EXIT_BLOCKERS.append(open_complaints_block_exit)

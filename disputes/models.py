@@ -4,19 +4,23 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
+from common import effective
 from merchants.models import MONEY, Merchant, Order
 
 from . import compensation
 from . import permissions as can
 
 ZERO = Decimal("0.00")
+# The console's work-queue order: the deadline that matters now first, none last (an
+# ascending PostgreSQL index puts nulls last by itself; SQLite refuses to be told).
+QUEUE_ORDER = (F("due_at").asc(), F("created_at").desc(), F("id").desc())
 
 
 class EffectiveDated(models.Model):
@@ -33,8 +37,7 @@ class EffectiveDated(models.Model):
     @classmethod
     def in_force(cls, at=None):
         """The row in force at `at` (now by default); None before the first one."""
-        at = at or timezone.now()
-        return cls.objects.filter(effective_from__lte=at).order_by("-effective_from").first()
+        return effective.in_force(cls, at or timezone.now())
 
 
 class CompensationRule(EffectiveDated):
@@ -297,8 +300,35 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("complaint")
         verbose_name_plural = _("complaints")
         ordering = ["-created_at"]
+        # The console's queue order (the deadline that matters now, the newest first among
+        # equals) for the whole table, each status, each filter; the rest for the parties'
+        # lists and the deadline sweep. (On PostgreSQL Django already gives the unique
+        # number a pattern index, which serves search by its start.)
         indexes = [
-            models.Index(fields=["status", "due_at"], name="complaint_status_due"),
+            models.Index(*QUEUE_ORDER, name="complaint_queue"),
+            models.Index(F("status"), *QUEUE_ORDER, name="complaint_status_queue"),
+            models.Index(F("assigned_reviewer"), *QUEUE_ORDER, name="complaint_reviewer_queue"),
+            models.Index(
+                *QUEUE_ORDER,
+                name="complaint_untaken_queue",
+                condition=Q(
+                    assigned_reviewer__isnull=True, status__in=["under_review", "awaiting_info"]
+                ),
+            ),
+            models.Index(
+                *QUEUE_ORDER, name="complaint_overdue_queue", condition=Q(decision_overdue=True)
+            ),
+            models.Index(
+                *QUEUE_ORDER, name="complaint_info_lapsed_queue", condition=Q(info_lapsed=True)
+            ),
+            models.Index(
+                fields=["decision_due_at"],
+                name="complaint_deciding_due",
+                condition=Q(
+                    decision_overdue=False,
+                    status__in=["under_review", "awaiting_info", "awaiting_approval"],
+                ),
+            ),
             models.Index(fields=["consumer", "-created_at"], name="complaint_consumer_recent"),
             models.Index(fields=["merchant", "status"], name="complaint_merchant_status"),
         ]
@@ -466,7 +496,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         self.escalated_at = self.now
         self.escalated_by_system = by_system
         self.decision_due_at = decision_due_at
-        self.due_at = None
+        self.due_at = decision_due_at
 
     @fsm_log_by
     @fsm_log_description
@@ -495,7 +525,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         self.decision_due_at = decision_due_at
         self.closure_reason = self.ClosureReason.NONE
         self.reopen_until = None
-        self.due_at = None
+        self.due_at = decision_due_at
 
     # --- the platform's half ------------------------------------------------------------
 
@@ -537,7 +567,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     )
     def resume_review(self, *, lapsed=False, by=None, description=None):
         self.info_lapsed = self.info_lapsed or lapsed
-        self.due_at = None
+        self.due_at = self.decision_due_at
 
     @fsm_log_by
     @fsm_log_description
@@ -600,7 +630,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         custom={"admin": False},
     )
     def send_back(self, *, by=None, description=None):
-        self.due_at = None
+        self.due_at = self.decision_due_at
 
     @fsm_log_by
     @fsm_log_description

@@ -5,12 +5,14 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from merchants.models import Order
+from common import effective
+from merchants.models import Merchant, Order
 
 from . import caps, compensation
 from .compensation import total
@@ -49,12 +51,7 @@ def deadline_policy(at: datetime) -> DeadlinePolicy:
 def decision_due(escalated_at: datetime) -> datetime:
     """The 4-working-day decision target of the policy in force at escalation."""
     days = deadline_policy(escalated_at).decision_working_days
-    horizon = timezone.localdate(escalated_at) + timedelta(days=days * 3 + 30)
-    holidays = set(
-        Holiday.objects.filter(
-            date__gte=timezone.localdate(escalated_at), date__lte=horizon
-        ).values_list("date", flat=True)
-    )
+    holidays = {holiday.date for holiday in effective.rows(Holiday, order_by="date")}
     return add_working_days(escalated_at, days, holidays)
 
 
@@ -113,6 +110,23 @@ def complaint_for_merchant(merchant, number: str) -> Complaint:
         return _with_case_file(Complaint.objects.filter(merchant=merchant)).get(number=number)
     except Complaint.DoesNotExist:
         raise Http404 from None
+
+
+def console_search(term: str) -> Q:
+    """Complaints whose number, order number, consumer login or name, or store code or name
+    starts with `term` (a store's name may also contain it): each a prefix an index answers,
+    on the complaint's own columns, so the planner combines them without a join."""
+    orders = Order.objects.filter(order_number__startswith=term).values("pk")
+    people = get_user_model().objects.filter(
+        Q(username__startswith=term.lower()) | Q(display_name__startswith=term)
+    )
+    stores = Merchant.objects.filter(Q(code__startswith=term.lower()) | Q(name__contains=term))
+    return (
+        Q(number__startswith=term.upper())
+        | Q(order_id__in=orders)
+        | Q(consumer_id__in=people.values("pk"))
+        | Q(merchant_id__in=stores.values("pk"))
+    )
 
 
 def complaints_of_consumer(user) -> QuerySet[Complaint]:

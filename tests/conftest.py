@@ -7,6 +7,7 @@ from django.db.migrations.operations import RunPython
 from django.utils import translation
 
 from accounts import sms
+from common import effective
 
 PROJECT_APPS = {"accounts", "merchants", "deposits", "disputes"}
 POSTGRES_ONLY = "needs PostgreSQL: run with DATABASE_URL=postgres://... (CI does)"
@@ -55,6 +56,14 @@ def reference_data(transactional_db):
 def _postgres_reference_data(request):
     if request.node.get_closest_marker("postgres"):
         request.getfixturevalue("reference_data")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_reference_rows():
+    """Each test reads policies and rules from its own database, never a cached copy."""
+    effective.forget_all()
+    yield
+    effective.forget_all()
 
 
 @pytest.fixture(autouse=True)

@@ -1,10 +1,12 @@
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from common.paginators import EstimatedCountPaginator
 from deposits import services
-from deposits.admin import EstimatedCountPaginator
 from deposits.models import DepositPolicy, Disbursement, LedgerEntry
 from tests.factories import (
     ConsumerFactory,
@@ -280,7 +282,24 @@ def test_a_senior_reviewer_adds_a_future_policy_with_its_tiers(client):
 
 @pytest.mark.postgres
 def test_the_ledger_paginator_estimates_large_results_from_the_planner(account, monkeypatch):
-    monkeypatch.setattr("deposits.admin.EXACT_COUNT_LIMIT", 0)
+    monkeypatch.setattr("common.paginators.EXACT_COUNT_LIMIT", 0)
     paginator = EstimatedCountPaginator(LedgerEntry.objects.filter(account=account), 100)
     assert isinstance(paginator.count, int)
     assert paginator.count >= 1
+
+
+def test_a_new_policy_takes_effect_no_sooner_than_every_server_can_know_it(client):
+    soon = timezone.localtime() + timedelta(minutes=2)
+    client.force_login(SeniorReviewerFactory())
+    response = client.post(
+        reverse("admin:deposits_depositpolicy_add"),
+        {
+            "name": "Too soon",
+            "effective_from_0": soon.strftime("%Y-%m-%d"),
+            "effective_from_1": soon.strftime("%H:%M:%S"),
+            "tiers-TOTAL_FORMS": "0",
+            "tiers-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "effective_from" in response.context["adminform"].form.errors

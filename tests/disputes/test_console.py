@@ -4,6 +4,7 @@ pages that call the complaint services."""
 import importlib
 from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.models import Group
@@ -638,3 +639,48 @@ def test_the_review_permissions_migration_can_run_twice():
     assert {"add_holiday", "change_holiday", "delete_holiday"} <= codenames(roles.SENIOR_REVIEWERS)
     assert "add_holiday" not in codenames(roles.REVIEWERS)
     assert {"view_decision", "view_awardline"} <= codenames(roles.FINANCE)
+
+
+def test_a_new_compensation_rule_takes_effect_five_minutes_from_now_at_the_soonest(client, senior):
+    soon = timezone.localtime() + timedelta(minutes=2)
+    client.force_login(senior)
+    response = client.post(
+        reverse("admin:disputes_compensationrule_add"),
+        {
+            "effective_from_0": soon.strftime("%Y-%m-%d"),
+            "effective_from_1": soon.strftime("%H:%M:%S"),
+        },
+        **EN,
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["effective_from"] == [
+        "A new rule takes effect at least 5 minutes from now; the past stays as it was."
+    ]
+
+
+@pytest.mark.parametrize(
+    "term",
+    [
+        "complaint number",
+        "number start",
+        "order number",
+        "login",
+        "name",
+        "store code",
+        "store name",
+    ],
+)
+def test_the_queue_finds_a_complaint_by_what_a_reviewer_knows_of_it(client, reviewer, term):
+    complaint = ComplaintFactory()
+    ComplaintFactory()  # another, which must not match
+    consumer, merchant = complaint.consumer, complaint.merchant
+    query = {
+        "complaint number": complaint.number,
+        "number start": complaint.number[:-1],
+        "order number": complaint.order.order_number,
+        "login": consumer.username.split("@")[0] + "@",
+        "name": consumer.display_name,
+        "store code": merchant.code,
+        "store name": merchant.name,
+    }[term]
+    assert changelist(client, reviewer, "?" + urlencode({"q": query})) == [complaint]

@@ -360,7 +360,11 @@ def test_review_resumes_only_when_every_request_is_answered(complaint, store, co
     assert waiting.evidence.filter(party="consumer").count() == 1
     services.submit_info(complaint=complaint, actor=store.staff, answer="已发货记录")
     resumed = reload(complaint)
-    assert (resumed.status, resumed.due_at, resumed.info_lapsed) == (S.UNDER_REVIEW, None, False)
+    assert (resumed.status, resumed.due_at, resumed.info_lapsed) == (
+        S.UNDER_REVIEW,
+        resumed.decision_due_at,
+        False,
+    )
 
 
 def test_a_party_without_an_open_request_cannot_answer(complaint, store, consumer):

@@ -50,7 +50,11 @@ def test_an_unanswered_request_lapses_and_review_resumes_flagged(reviewed, revie
     assert reload(reviewed).status == S.AWAITING_INFO
     process_due_complaints(info.due_at)
     resumed = reload(reviewed)
-    assert (resumed.status, resumed.info_lapsed, resumed.due_at) == (S.UNDER_REVIEW, True, None)
+    assert (resumed.status, resumed.info_lapsed, resumed.due_at) == (
+        S.UNDER_REVIEW,
+        True,
+        resumed.decision_due_at,
+    )
     info.refresh_from_db()
     assert info.lapsed_at == info.due_at
     assert resumed.assigned_reviewer == reviewer
@@ -307,3 +311,11 @@ def test_the_overdue_flag_is_a_system_step_on_the_timeline_written_once(reviewed
     assert flagged.decision_overdue
     titles = [(step.party, step.title) for step in timeline(flagged, messages=[])]
     assert ("system", "The platform's decision is overdue") in titles
+
+
+def test_under_review_the_deadline_that_matters_is_the_decision(reviewed, reviewer, store):
+    assert reviewed.due_at == reviewed.decision_due_at
+    info = services.request_info(complaint=reviewed, actor=reviewer, party="merchant", question="?")
+    assert reload(reviewed).due_at == info.due_at
+    services.submit_info(complaint=reviewed, actor=store.owner, answer="见附件")
+    assert reload(reviewed).due_at == reviewed.decision_due_at
