@@ -164,6 +164,9 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Transition history as django-fsm-log writes it, which batches can gather and write at once.
+DJANGO_FSM_LOG_STORAGE_METHOD = "common.fsmlog.CollectingBackend"
+
 # Celery runs tasks in-process when no broker is configured, so a fresh machine needs
 # no Redis; production sets CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
@@ -179,4 +182,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    # A line for every task run in-process (no broker) says nothing a person needs.
+    "loggers": {"celery.app.trace": {"level": "WARNING"}},
 }

@@ -27,7 +27,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from common.db import atomic_service
+from common.db import atomic_service, update_rows
 from merchants.models import Merchant, MerchantMember, StoreFactChange
 
 from .models import ZERO, DepositAccount, Disbursement, LedgerEntry
@@ -115,12 +115,16 @@ def _required_text(value: str, *, label: str) -> str:
 # --- ledger plumbing --------------------------------------------------------------------
 
 
-def _lock(account: DepositAccount) -> DepositAccount:
-    # The store before its account (the order in common.db): a step that changes the
-    # store's status (restriction, exit) never waits for a store fact change holding it.
-    merchant = Merchant.objects.select_for_update(no_key=True).get(pk=account.merchant_id)
+def _lock(account: DepositAccount, *, store: bool = True) -> DepositAccount:
+    """Lock the account's row, and first its store's (the order in common.db) when the step
+    may change the store's status (a restriction lifted or imposed, an exit). Holds and
+    payouts never do, and leave the store's row alone: one lock less on the busiest path."""
+    merchant = None
+    if store:
+        merchant = Merchant.objects.select_for_update(no_key=True).get(pk=account.merchant_id)
     account.refresh_from_db(from_queryset=DepositAccount.objects.select_for_update(no_key=True))
-    account.merchant = merchant
+    if merchant is not None:
+        account.merchant = merchant
     return account
 
 
@@ -149,7 +153,11 @@ def _earlier_entries(key: str, digest: str) -> list[LedgerEntry] | None:
 
 
 class _Operation:
-    """The entries one service call posts; each moves the locked account's amounts."""
+    """The entries one service call posts; each moves the locked account's amounts.
+
+    Entries are written together, with the account, by `save_account()`: one INSERT for
+    all of them, while the account's lock is held.
+    """
 
     def __init__(self, account, *, key, digest, reference="", actor=None, memo=""):
         self.account = account
@@ -165,7 +173,7 @@ class _Operation:
         account.balance += balance
         account.held += held
         account.arrears += arrears
-        entry = LedgerEntry.objects.create(
+        entry = LedgerEntry(
             account=account,
             kind=kind,
             balance_delta=balance,
@@ -186,6 +194,7 @@ class _Operation:
         return entry
 
     def save_account(self) -> None:
+        LedgerEntry.objects.bulk_create(self.entries)
         self.account.save(update_fields=["balance", "held", "arrears", "updated_at"])
 
 
@@ -292,8 +301,7 @@ def _after_money_in(account: DepositAccount) -> None:
         account.save(update_fields=["top_up_amount_due", "updated_at"])
 
 
-def _after_money_out(account: DepositAccount) -> None:
-    required = required_deposit(account.merchant)
+def _after_money_out(account: DepositAccount, *, required: Decimal) -> None:
     if shortfall(account, required) > 0:
         _open_top_up_notice(account, now=timezone.now(), required=required)
 
@@ -356,7 +364,7 @@ def hold(
     amount = _money(amount, label=_("The amount"))
     reference = _required_text(reference, label=_("The reference"))
     key = _key(idempotency_key)
-    account = _lock(account)
+    account = _lock(account, store=False)
     digest = _digest(
         "hold", account, amount=amount, reference=reference, cap_at_available=cap_at_available
     )
@@ -377,6 +385,84 @@ def hold(
     return entry
 
 
+@dataclass(frozen=True)
+class HoldRequest:
+    """One hold of `hold_many`: capped at what is available when its turn comes."""
+
+    account_id: int
+    reference: str
+    amount: Decimal
+    idempotency_key: str
+
+
+@atomic_service
+def hold_many(*, requests: list[HoldRequest], actor=None) -> list:
+    """Capped holds on one or more accounts at once, in order: what `hold(...,
+    cap_at_available=True)` would post for each, in one INSERT. The accounts are locked in
+    one statement in ascending id, so two batches never wait for each other in a cycle.
+    Returns, per request, its entry (the earlier one for a replayed key) or None when
+    nothing was available."""
+    checked = [
+        HoldRequest(
+            account_id=r.account_id,
+            reference=_required_text(r.reference, label=_("The reference")),
+            amount=_money(r.amount, label=_("The amount")),
+            idempotency_key=_key(r.idempotency_key),
+        )
+        for r in requests
+    ]
+    accounts = {
+        account.pk: account
+        for account in DepositAccount.objects.select_for_update(no_key=True)
+        .filter(pk__in={r.account_id for r in checked})
+        .order_by("pk")
+    }
+    earlier = {
+        entry.idempotency_key: entry
+        for entry in LedgerEntry.objects.filter(
+            idempotency_key__in=[r.idempotency_key for r in checked]
+        )
+    }
+    results, posted = [], []
+    for request in checked:
+        account = accounts[request.account_id]
+        digest = _digest(
+            "hold",
+            account,
+            amount=request.amount,
+            reference=request.reference,
+            cap_at_available=True,
+        )
+        if (entry := earlier.get(request.idempotency_key)) is not None:
+            if entry.request_digest != digest:
+                raise IdempotencyConflict(
+                    _("This idempotency key was already used for a different operation."),
+                    code="key_reused",
+                )
+            results.append(entry)
+            continue
+        to_hold = min(request.amount, account.available)
+        if to_hold <= 0:
+            results.append(None)
+            continue
+        operation = _Operation(
+            account,
+            key=request.idempotency_key,
+            digest=digest,
+            reference=request.reference,
+            actor=actor,
+        )
+        entry = operation.post(Kind.HOLD, held=to_hold)
+        posted.append(entry)
+        results.append(entry)
+    if posted:
+        LedgerEntry.objects.bulk_create(posted)
+        touched = {entry.account_id for entry in posted}
+        update_rows(DepositAccount, "held", {pk: accounts[pk].held for pk in touched})
+        DepositAccount.objects.filter(pk__in=touched).update(updated_at=timezone.now())
+    return results
+
+
 @atomic_service
 def release_hold(
     *, account: DepositAccount, reference: str, idempotency_key: str, actor=None
@@ -384,7 +470,7 @@ def release_hold(
     """Release everything still held for the reference."""
     reference = _required_text(reference, label=_("The reference"))
     key = _key(idempotency_key)
-    account = _lock(account)
+    account = _lock(account, store=False)
     digest = _digest("release_hold", account, reference=reference)
     if (earlier := _earlier_entries(key, digest)) is not None:
         return earlier[0]
@@ -430,7 +516,11 @@ def pay_out(
     if payee_method not in Disbursement.Method.values:
         raise ValidationError(_("Choose Alipay or a bank transfer."), code="invalid_method")
     key = _key(idempotency_key)
-    account = _lock(account)
+    # Read before the lock: what the store must keep (a top-up notice may follow).
+    merchant = Merchant.objects.prefetch_related("categories").get(pk=account.merchant_id)
+    required = required_deposit(merchant)
+    account = _lock(account, store=False)
+    account.merchant = merchant
     digest = _digest(
         "pay_out",
         account,
@@ -486,7 +576,7 @@ def pay_out(
         reference=reference,
         ledger_entry=payout_entry,
     )
-    _after_money_out(account)
+    _after_money_out(account, required=required)
     return PayoutResult(
         entries=operation.entries,
         amount_paid=amount + capped_paid,
@@ -535,13 +625,18 @@ def reimburse(
     rest = amount - cancelled
     if cancelled:
         operation.post(Kind.ARREARS_SETTLEMENT, arrears=-cancelled)
-    disbursement = None
+    paid_directly = None
     if rest and to_merchant_directly:
         # The money leaves the platform; the entry records it without moving the deposit.
-        entry = operation.post(
+        paid_directly = operation.post(
             Kind.REIMBURSEMENT,
             memo=gettext("%(amount)s paid to the store directly.") % {"amount": _money_text(rest)},
         )
+    elif rest:
+        operation.post(Kind.REIMBURSEMENT, balance=rest)
+    operation.save_account()
+    disbursement = None
+    if paid_directly is not None:
         disbursement = Disbursement.objects.create(
             payee=owner,
             payee_kind=Disbursement.PayeeKind.MERCHANT,
@@ -549,11 +644,8 @@ def reimburse(
             method=payee_method,
             payee_account=payee_account,
             reference=reference,
-            ledger_entry=entry,
+            ledger_entry=paid_directly,
         )
-    elif rest:
-        operation.post(Kind.REIMBURSEMENT, balance=rest)
-    operation.save_account()
     _after_money_in(account)
     return LedgerResult(entries=operation.entries, disbursement=disbursement)
 

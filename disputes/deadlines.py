@@ -24,12 +24,19 @@ logger = logging.getLogger(__name__)
 MAX_STEPS_PER_COMPLAINT = 3
 
 
-def _next_due(queryset, skipped):
-    """The most overdue row; on PostgreSQL a row another worker holds is skipped, not waited for."""
-    queryset = queryset.exclude(pk__in=skipped).order_by("due_at", "pk")
+# Rows claimed per transaction where a step moves no money: the per-row costs (the claim,
+# the commit) are shared, and a batch step writes its rows in a few statements. Steps that
+# move money keep one transaction each, so a store's deposit is never locked for long.
+BATCH_SIZE = 200
+
+
+def _claim(queryset, skipped, size: int) -> list[Complaint]:
+    """The most overdue rows; on PostgreSQL rows another worker holds are skipped, not
+    waited for, so several workers share a storm of deadlines and none takes a row twice."""
+    queryset = queryset.exclude(pk__in=skipped).order_by("due_at", "pk").select_related("consumer")
     if connection.features.has_select_for_update_skip_locked:
         queryset = queryset.select_for_update(skip_locked=True, no_key=True, of=("self",))
-    return queryset.first()
+    return list(queryset[:size])
 
 
 def _act(complaint: Complaint, act: Callable[[Complaint], object]) -> bool:
@@ -64,25 +71,48 @@ def _act(complaint: Complaint, act: Callable[[Complaint], object]) -> bool:
     return False
 
 
-def _drain(queryset, act: Callable[[Complaint], object]) -> int:
-    """Apply `act` to every row of `queryset`, each in its own transaction under its row lock.
+def _drain(
+    queryset,
+    act: Callable[[Complaint], object],
+    *,
+    batch_size: int = 1,
+    batch_act: Callable[[list[Complaint]], list[Complaint]] | None = None,
+) -> int:
+    """Apply `act` to every row of `queryset`, claimed `batch_size` at a time under their
+    row locks; `batch_act`, if given, first moves what it can of each batch at once.
 
-    A step that fails (refused, or still in a lock conflict after retries) is logged and
-    skipped for this run; the run goes on with the others.
+    Each row's step runs in its own savepoint: one that fails (refused, or still in a lock
+    conflict after retries, or a defect) is logged and skipped for this run; the run goes
+    on. A batch step that fails leaves its rows to `act`, one by one.
     """
     done, steps, skipped = 0, Counter(), set()
     while True:
         with transaction.atomic():
-            complaint = _next_due(queryset, skipped)
-            if complaint is None:
+            claimed = _claim(queryset, skipped, batch_size)
+            if not claimed:
                 return done
-            steps[complaint.pk] += 1
-            if steps[complaint.pk] >= MAX_STEPS_PER_COMPLAINT:
-                skipped.add(complaint.pk)
-            if _act(complaint, act):
-                done += 1
-            else:
-                skipped.add(complaint.pk)
+            for complaint in claimed:
+                steps[complaint.pk] += 1
+                if steps[complaint.pk] >= MAX_STEPS_PER_COMPLAINT:
+                    skipped.add(complaint.pk)
+            moved = _act_on_batch(claimed, batch_act) if batch_act else set()
+            done += len(moved)
+            for complaint in claimed:
+                if complaint.pk in moved:
+                    continue
+                if _act(complaint, act):
+                    done += 1
+                else:
+                    skipped.add(complaint.pk)
+
+
+def _act_on_batch(claimed, batch_act) -> set[int]:
+    try:
+        with transaction.atomic():
+            return {complaint.pk for complaint in batch_act(claimed)}
+    except Exception:
+        logger.exception("deadlines: a batch of %s failed; each is taken alone", len(claimed))
+        return set()
 
 
 def _negotiation_step(now: datetime) -> Callable[[Complaint], object]:
@@ -128,7 +158,14 @@ DECIDING = (
 def process_due_complaints(now: datetime) -> int:
     """Move every complaint whose stage deadline passed, flag late decisions, send reminders."""
     negotiating = Complaint.objects.filter(status=Complaint.Status.NEGOTIATING)
-    moved = _drain(negotiating.filter(due_at__lte=now), _negotiation_step(now))
+    moved = _drain(
+        negotiating.filter(due_at__lte=now),
+        _negotiation_step(now),
+        batch_size=BATCH_SIZE,
+        batch_act=lambda claimed: services.escalate_silent_merchants(
+            complaints=[c for c in claimed if not c.merchant_answer], now=now
+        ),
+    )
     moved += _drain(
         Complaint.objects.filter(status__in=PLATFORM_DEADLINES, due_at__lte=now),
         _platform_step(now),
@@ -138,13 +175,16 @@ def process_due_complaints(now: datetime) -> int:
             status__in=DECIDING, decision_due_at__lte=now, decision_overdue=False
         ),
         lambda complaint: services.flag_decision_overdue(complaint=complaint, now=now),
+        batch_size=BATCH_SIZE,
     )
     reminder_window = deadline_policy(now).hours("reminder_hours")
     unreminded = Complaint.objects.filter(
         status__in=REMINDED, due_at__gt=now, due_at__lte=now + reminder_window
     ).filter(Q(reminded_for_due_at__isnull=True) | ~Q(reminded_for_due_at=F("due_at")))
     moved += _drain(
-        unreminded, lambda complaint: services.send_reminder(complaint=complaint, now=now)
+        unreminded,
+        lambda complaint: services.send_reminder(complaint=complaint, now=now),
+        batch_size=BATCH_SIZE,
     )
     return moved
 

@@ -4,8 +4,10 @@ A notification stores an event name and its parameters, so it is shown in the re
 language at the time they read it; e-mail goes out in the platform's default language.
 """
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import transaction
@@ -94,19 +96,50 @@ def _display_params(params: dict) -> dict:
     return shown
 
 
+@dataclass(frozen=True)
+class Notice:
+    """What one event tells some users about one complaint."""
+
+    users: list
+    complaint: object
+    event: str
+    url: str
+    params: dict = field(default_factory=dict)
+
+
 def notify(*, users, complaint, event: str, url: str, **params) -> None:
     """Record an in-app notification for each user and e-mail them once the write commits."""
-    users = [u for u in users if u is not None and getattr(u, "pk", None)]
-    if not users:
-        return
-    params = {"number": complaint.number, **{k: _storable(v) for k, v in params.items()}}
-    Notification.objects.bulk_create(
-        Notification(user=user, complaint=complaint, event=event, params=params, url=url)
-        for user in users
-    )
-    recipients = [u.email or u.username for u in users if "@" in (u.email or u.username)]
-    if recipients:
-        transaction.on_commit(lambda: _email(recipients, event, params, url))
+    notify_many([Notice(list(users), complaint, event, url, params)])
+
+
+def notify_many(notices: list[Notice]) -> None:
+    """Several notices in one INSERT, their e-mails sent together once the write commits."""
+    rows, mails = [], []
+    for notice in notices:
+        users = [u for u in notice.users if u is not None and getattr(u, "pk", None)]
+        params = {
+            "number": notice.complaint.number,
+            **{k: _storable(v) for k, v in notice.params.items()},
+        }
+        rows.extend(
+            Notification(
+                user=user,
+                complaint=notice.complaint,
+                event=notice.event,
+                params=params,
+                url=notice.url,
+            )
+            for user in users
+        )
+        recipients = [u.email or u.username for u in users if "@" in (u.email or u.username)]
+        if recipients:
+            mails.append((recipients, notice.event, params, notice.url))
+    if rows:
+        Notification.objects.bulk_create(rows)
+    if mails:
+        # A task, so a deadline storm's e-mails leave the sweep to the workers (in-process,
+        # after the commit, when no broker is configured).
+        transaction.on_commit(lambda: send_emails.delay(mails))
 
 
 def _storable(value):
@@ -115,9 +148,14 @@ def _storable(value):
     return str(value)
 
 
-def _email(recipients, event, params, url):
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
+def send_emails(mails) -> None:
+    """Every message of one transaction, over one connection."""
+    messages = []
     with translation.override(settings.LANGUAGE_CODE):
-        text = str(EVENTS[event]) % _display_params(params)
-        subject = str(_("[Deposit Claims] %(number)s")) % params
-        body = f"{text}\n\n{settings.SITE_URL}{url}\n"
-    send_mass_mail([(subject, body, None, [to]) for to in recipients], fail_silently=False)
+        for recipients, event, params, url in mails:
+            text = str(EVENTS[event]) % _display_params(params)
+            subject = str(_("[Deposit Claims] %(number)s")) % params
+            body = f"{text}\n\n{settings.SITE_URL}{url}\n"
+            messages.extend((subject, body, None, [to]) for to in recipients)
+    send_mass_mail(messages, fail_silently=False)

@@ -5,6 +5,7 @@ Each one locks the complaint row, checks the actor's right and the state with
 entries through `deposits.services`), saves, and notifies the parties on commit.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -15,10 +16,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, has_transition_perm
+from django_fsm_log.models import StateLog
 
-from common.db import atomic_service, lock_claim_group
+from common.db import atomic_service, lock_claim_group, update_rows
+from common.fsmlog import collected_logs
 from deposit_claims.templatetags.ui import money
 from deposits import services as ledger
+from deposits.models import DepositAccount
 from merchants.models import MerchantMember, Order
 
 from . import caps, compensation, selectors
@@ -35,7 +39,7 @@ from .models import (
     Offer,
     Party,
 )
-from .notifications import notify
+from .notifications import Notice, notify, notify_many
 from .permissions import SYSTEM, act_as_consumer, act_for_merchant, is_system
 from .uploads import MAX_FILES_PER_PARTY, validate_upload
 
@@ -123,22 +127,16 @@ def _merchant_url(complaint) -> str:
     return reverse("disputes:seller_complaint", kwargs={"number": complaint.number})
 
 
+def _notices_to_both(complaint, event: str, merchant_users, **params) -> list[Notice]:
+    """Both parties' notices, each with the link to their own page of the complaint."""
+    return [
+        Notice([complaint.consumer], complaint, event, _consumer_url(complaint), params),
+        Notice(merchant_users, complaint, event, _merchant_url(complaint), params),
+    ]
+
+
 def _notify_both(complaint, event: str, **params) -> None:
-    """Tell both parties, each with the link to their own page of the complaint."""
-    notify(
-        users=[complaint.consumer],
-        complaint=complaint,
-        event=event,
-        url=_consumer_url(complaint),
-        **params,
-    )
-    notify(
-        users=_merchant_users(complaint),
-        complaint=complaint,
-        event=event,
-        url=_merchant_url(complaint),
-        **params,
-    )
+    notify_many(_notices_to_both(complaint, event, _merchant_users(complaint), **params))
 
 
 def _party_of(complaint, actor) -> str:
@@ -615,6 +613,84 @@ def escalate_complaint(*, complaint: Complaint, actor, now: datetime | None = No
     return complaint
 
 
+def escalate_silent_merchants(*, complaints: list[Complaint], now: datetime) -> list[Complaint]:
+    """The deadline steps in on many complaints at once whose merchant stayed silent: for
+    each what `escalate_complaint` does (the transition checked and logged, both parties
+    told, the likely award held), the whole batch in a few statements. The caller holds the
+    complaints' row locks in its transaction; a complaint that may not escalate now is left
+    as it is. Returns the escalated ones.
+
+    The holds come last, so a busy store's deposit stays locked only for them and the
+    commit (common.db): nothing written before depends on what the deposit could hold.
+    """
+    due = [c for c in complaints if has_transition_perm(c.as_of(now).escalate, SYSTEM)]
+    if not due:
+        return []
+    decision_due_at = selectors.decision_due(now)
+    description = str(_("The merchant did not answer in time"))
+    with collected_logs() as logs:
+        for complaint in due:
+            complaint.escalate(
+                decision_due_at=decision_due_at, by_system=True, description=description
+            )
+    # The same for every row (all locked by the caller) but what each holds, set below.
+    Complaint.objects.filter(pk__in=[c.pk for c in due]).update(
+        status=Complaint.Status.UNDER_REVIEW,
+        escalated_at=now,
+        escalated_by_system=True,
+        decision_due_at=decision_due_at,
+        due_at=decision_due_at,
+        updated_at=now,
+    )
+    StateLog.objects.bulk_create(logs)
+    members = _merchant_users_of(due)
+    notify_many(
+        [
+            notice
+            for c in due
+            for notice in _notices_to_both(c, "escalated_silent", members[c.merchant_id])
+        ]
+    )
+    _hold_likely_awards(due)
+    update_rows(Complaint, "held_amount", {c.pk: c.held_amount for c in due})
+    return due
+
+
+def _hold_likely_awards(complaints: list[Complaint]) -> None:
+    """Each complaint's likely award held on its store's deposit, in one ledger call."""
+    accounts = dict(
+        DepositAccount.objects.filter(
+            merchant_id__in={c.merchant_id for c in complaints}
+        ).values_list("merchant_id", "pk")
+    )
+    for complaint in complaints:
+        if complaint.merchant_id not in accounts:
+            account = ledger.get_or_open_account(merchant=complaint.merchant)
+            accounts[complaint.merchant_id] = account.pk
+    entries = ledger.hold_many(
+        requests=[
+            ledger.HoldRequest(
+                account_id=accounts[c.merchant_id],
+                reference=c.ledger_reference,
+                amount=min(c.claimed_amount, c.suggested_amount),
+                idempotency_key=f"{c.ledger_reference}:hold:escalation",
+            )
+            for c in complaints
+        ]
+    )
+    for complaint, entry in zip(complaints, entries, strict=True):
+        complaint.held_amount = entry.held_delta if entry else ZERO
+
+
+def _merchant_users_of(complaints) -> dict:
+    members = defaultdict(list)
+    for member in MerchantMember.objects.filter(
+        merchant_id__in={c.merchant_id for c in complaints}
+    ).select_related("user"):
+        members[member.merchant_id].append(member.user)
+    return members
+
+
 @atomic_service
 def reopen_complaint(*, complaint: Complaint, actor) -> Complaint:
     now = timezone.now()
@@ -953,10 +1029,7 @@ def decide_complaint(
         by=actor,
         description=reasoning,
     )
-    if complaint.status == Complaint.Status.PAID:
-        _pay_from_deposit(complaint, decision, actor)
-    _save(complaint)
-    _announce_decision(complaint, decision)
+    _settle_and_pay(complaint, decision, actor)
     return decision
 
 
@@ -1003,10 +1076,20 @@ def _pay_from_deposit(complaint, decision, actor) -> None:
         key=f"{complaint.ledger_reference}:payout:{decision.pk}",
         memo=str(decision.get_reason_code_display()),
     )
-    complaint.held_amount = ZERO
 
 
-def _announce_decision(complaint, decision):
+def _settle_and_pay(complaint, decision, actor) -> None:
+    """Save the decided complaint, pay from the deposit when it is now paid, and tell both
+    parties. Everything else is written first: the deposit's lock, which the payout takes,
+    is then held only for the ledger and the few writes after it (common.db)."""
+    _save(complaint)
+    members = _merchant_users(complaint)
+    if complaint.status == Complaint.Status.PAID:
+        _pay_from_deposit(complaint, decision, actor)
+    _announce_decision(complaint, decision, members)
+
+
+def _announce_decision(complaint, decision, members) -> None:
     if complaint.status == Complaint.Status.AWAITING_APPROVAL:
         return
     event = {
@@ -1017,7 +1100,7 @@ def _announce_decision(complaint, decision):
     amount = money(
         decision.paid_total if complaint.status == Complaint.Status.PAID else decision.total
     )
-    _notify_both(complaint, event, amount=amount, due=complaint.due_at)
+    notify_many(_notices_to_both(complaint, event, members, amount=amount, due=complaint.due_at))
 
 
 def _lock_pending_decision(complaint) -> Decision:
@@ -1046,10 +1129,7 @@ def approve_decision(*, complaint: Complaint, actor) -> Decision:
         by=actor,
         description=str(_("Award of %(amount)s approved")) % {"amount": money(decision.total)},
     )
-    if complaint.status == Complaint.Status.PAID:
-        _pay_from_deposit(complaint, decision, actor)
-    _save(complaint)
-    _announce_decision(complaint, decision)
+    _settle_and_pay(complaint, decision, actor)
     return decision
 
 
@@ -1110,8 +1190,7 @@ def reject_complaint(
         ConsumerStrike.objects.create(
             consumer=complaint.consumer, complaint=complaint, created_at=now
         )
-    _save(complaint)
-    _announce_decision(complaint, decision)
+    _settle_and_pay(complaint, decision, actor)
     return decision
 
 
@@ -1158,9 +1237,7 @@ def charge_deposit(*, complaint: Complaint, now: datetime) -> Complaint:
         appeal_until=_appeal_until(now),
         description=str(_("The merchant did not pay in time; the deposit paid")),
     )
-    _pay_from_deposit(complaint, complaint.final_decision, SYSTEM)
-    _save(complaint)
-    _announce_decision(complaint, complaint.final_decision)
+    _settle_and_pay(complaint, complaint.final_decision, SYSTEM)
     return complaint
 
 

@@ -5,44 +5,88 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('disputes', '0006_compensation_return_shipping_maximum'),
-        ('merchants', '0005_store_facts_permissions'),
+        ("disputes", "0006_compensation_return_shipping_maximum"),
+        ("merchants", "0005_store_facts_permissions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='complaint',
-            name='complaint_status_due',
+            model_name="complaint",
+            name="complaint_status_due",
         ),
         migrations.AddIndex(
-            model_name='complaint',
-            index=models.Index(models.OrderBy(models.F('due_at')), models.OrderBy(models.F('created_at'), descending=True), models.OrderBy(models.F('id'), descending=True), name='complaint_queue'),
+            model_name="complaint",
+            index=models.Index(
+                models.OrderBy(models.F("due_at")),
+                models.OrderBy(models.F("created_at"), descending=True),
+                models.OrderBy(models.F("id"), descending=True),
+                name="complaint_queue",
+            ),
         ),
         migrations.AddIndex(
-            model_name='complaint',
-            index=models.Index(models.F('status'), models.OrderBy(models.F('due_at')), models.OrderBy(models.F('created_at'), descending=True), models.OrderBy(models.F('id'), descending=True), name='complaint_status_queue'),
+            model_name="complaint",
+            index=models.Index(
+                models.F("status"),
+                models.OrderBy(models.F("due_at")),
+                models.OrderBy(models.F("created_at"), descending=True),
+                models.OrderBy(models.F("id"), descending=True),
+                name="complaint_status_queue",
+            ),
         ),
         migrations.AddIndex(
-            model_name='complaint',
-            index=models.Index(models.F('assigned_reviewer'), models.OrderBy(models.F('due_at')), models.OrderBy(models.F('created_at'), descending=True), models.OrderBy(models.F('id'), descending=True), name='complaint_reviewer_queue'),
+            model_name="complaint",
+            index=models.Index(
+                models.F("assigned_reviewer"),
+                models.OrderBy(models.F("due_at")),
+                models.OrderBy(models.F("created_at"), descending=True),
+                models.OrderBy(models.F("id"), descending=True),
+                name="complaint_reviewer_queue",
+            ),
         ),
         migrations.AddIndex(
-            model_name='complaint',
-            index=models.Index(models.OrderBy(models.F('due_at')), models.OrderBy(models.F('created_at'), descending=True), models.OrderBy(models.F('id'), descending=True), condition=models.Q(('assigned_reviewer__isnull', True), ('status__in', ['under_review', 'awaiting_info'])), name='complaint_untaken_queue'),
+            model_name="complaint",
+            index=models.Index(
+                models.OrderBy(models.F("due_at")),
+                models.OrderBy(models.F("created_at"), descending=True),
+                models.OrderBy(models.F("id"), descending=True),
+                condition=models.Q(
+                    ("assigned_reviewer__isnull", True),
+                    ("status__in", ["under_review", "awaiting_info"]),
+                ),
+                name="complaint_untaken_queue",
+            ),
         ),
         migrations.AddIndex(
-            model_name='complaint',
-            index=models.Index(models.OrderBy(models.F('due_at')), models.OrderBy(models.F('created_at'), descending=True), models.OrderBy(models.F('id'), descending=True), condition=models.Q(('decision_overdue', True)), name='complaint_overdue_queue'),
+            model_name="complaint",
+            index=models.Index(
+                models.OrderBy(models.F("due_at")),
+                models.OrderBy(models.F("created_at"), descending=True),
+                models.OrderBy(models.F("id"), descending=True),
+                condition=models.Q(("decision_overdue", True)),
+                name="complaint_overdue_queue",
+            ),
         ),
         migrations.AddIndex(
-            model_name='complaint',
-            index=models.Index(models.OrderBy(models.F('due_at')), models.OrderBy(models.F('created_at'), descending=True), models.OrderBy(models.F('id'), descending=True), condition=models.Q(('info_lapsed', True)), name='complaint_info_lapsed_queue'),
+            model_name="complaint",
+            index=models.Index(
+                models.OrderBy(models.F("due_at")),
+                models.OrderBy(models.F("created_at"), descending=True),
+                models.OrderBy(models.F("id"), descending=True),
+                condition=models.Q(("info_lapsed", True)),
+                name="complaint_info_lapsed_queue",
+            ),
         ),
         migrations.AddIndex(
-            model_name='complaint',
-            index=models.Index(condition=models.Q(('decision_overdue', False), ('status__in', ['under_review', 'awaiting_info', 'awaiting_approval'])), fields=['decision_due_at'], name='complaint_deciding_due'),
+            model_name="complaint",
+            index=models.Index(
+                condition=models.Q(
+                    ("decision_overdue", False),
+                    ("status__in", ["under_review", "awaiting_info", "awaiting_approval"]),
+                ),
+                fields=["decision_due_at"],
+                name="complaint_deciding_due",
+            ),
         ),
     ]

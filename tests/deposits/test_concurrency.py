@@ -110,7 +110,7 @@ def test_holds_racing_for_the_last_yuan_never_overdraw(account):
 
 
 def test_an_error_after_the_ledger_write_leaves_nothing_behind(account, monkeypatch, mailoutbox):
-    def fail_after_writing(_account):
+    def fail_after_writing(_account, **_kwargs):
         raise RuntimeError("the process died after the ledger write")
 
     monkeypatch.setattr(services, "_after_money_out", fail_after_writing)

@@ -39,6 +39,10 @@ def _conflict():
     return error
 
 
+def _batch_conflict(*, complaints, now):
+    raise _conflict()
+
+
 @pytest.mark.django_db
 def test_the_deadline_run_skips_a_step_that_keeps_deadlocking_and_goes_on(
     file, order, store, consumer, monkeypatch, caplog
@@ -60,6 +64,8 @@ def test_the_deadline_run_skips_a_step_that_keeps_deadlocking_and_goes_on(
         return escalate_for_real(complaint=complaint, actor=actor, now=now)
 
     monkeypatch.setattr(deadlines.services, "escalate_complaint", escalate)
+    # The batch meets the conflict too, and leaves its rows to be taken one by one.
+    monkeypatch.setattr(deadlines.services, "escalate_silent_merchants", _batch_conflict)
     now = max(stuck.due_at, moving.due_at)
     with caplog.at_level(logging.WARNING, logger="disputes.deadlines"):
         process_due_complaints(now)
@@ -156,6 +162,7 @@ def test_a_step_that_fails_for_any_reason_is_logged_and_the_run_goes_on(
         return escalate_for_real(complaint=complaint, actor=actor, now=now)
 
     monkeypatch.setattr(deadlines.services, "escalate_complaint", escalate)
+    monkeypatch.setattr(deadlines.services, "escalate_silent_merchants", _batch_conflict)
     with caplog.at_level(logging.ERROR, logger="disputes.deadlines"):
         process_due_complaints(max(broken.due_at, other.due_at))
     assert reload(broken).status == S.NEGOTIATING
