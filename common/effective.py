@@ -40,6 +40,12 @@ def in_force(model, at: datetime, *, prefetch: tuple[str, ...] = ()):
     return next((row for row in newest_first if row.effective_from <= at), None)
 
 
+def next_change(model, after: datetime) -> datetime | None:
+    """When the next row of `model` saved so far takes effect after `after`, if any."""
+    later = [row.effective_from for row in rows(model, order_by="-effective_from")]
+    return min((moment for moment in later if moment > after), default=None)
+
+
 def forget(model) -> None:
     with _lock:
         _rows.pop(model._meta.label, None)

@@ -103,6 +103,10 @@ else:
     # A process's own cache would keep serving a session another process ended.
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
+# Party pages cached whole per reader (common.pagecache); only with a cache every process
+# shares, where a change made by any process reaches every reader.
+PAGE_CACHE = bool(REDIS_URL) and env("DJANGO_PAGE_CACHE", default="on") != "off"
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.IdentifierBackend"]
 AUTH_PASSWORD_VALIDATORS = [

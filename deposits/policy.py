@@ -15,6 +15,11 @@ def policy_in_force(at: datetime | None = None) -> DepositPolicy | None:
     return effective.in_force(DepositPolicy, at or timezone.now(), prefetch=("tiers",))
 
 
+def next_policy_change(after: datetime) -> datetime | None:
+    """When what a store must keep may next change by the calendar alone."""
+    return effective.next_change(DepositPolicy, after)
+
+
 def required_under(policy: DepositPolicy | None, merchant: Merchant) -> Decimal:
     """The highest tier that applies to the store under one policy (0 without a policy).
 

@@ -27,6 +27,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from common import pagecache
 from common.db import atomic_service, update_rows
 from merchants.models import Merchant, MerchantMember, StoreFactChange
 
@@ -123,6 +124,8 @@ def _lock(account: DepositAccount, *, store: bool = True) -> DepositAccount:
     if store:
         merchant = Merchant.objects.select_for_update(no_key=True).get(pk=account.merchant_id)
     account.refresh_from_db(from_queryset=DepositAccount.objects.select_for_update(no_key=True))
+    # Whatever the step changes, the store's pages are stale once it commits.
+    pagecache.bump(pagecache.store_scope(account.merchant_id))
     if merchant is not None:
         account.merchant = merchant
     return account
@@ -460,6 +463,7 @@ def hold_many(*, requests: list[HoldRequest], actor=None) -> list:
         touched = {entry.account_id for entry in posted}
         update_rows(DepositAccount, "held", {pk: accounts[pk].held for pk in touched})
         DepositAccount.objects.filter(pk__in=touched).update(updated_at=timezone.now())
+        pagecache.bump(*{pagecache.store_scope(accounts[pk].merchant_id) for pk in touched})
     return results
 
 

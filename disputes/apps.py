@@ -19,10 +19,13 @@ class DisputesConfig(AppConfig):
         from common.effective import forget_on_change
         from deposits.services import EXIT_BLOCKERS
 
+        from . import page_versions
         from .models import CompensationRule, DeadlinePolicy, Holiday
 
         for model in (CompensationRule, DeadlinePolicy, Holiday):
             forget_on_change(model)
+
+        page_versions.connect()
 
         if open_complaints_block_exit not in EXIT_BLOCKERS:
             EXIT_BLOCKERS.append(open_complaints_block_exit)

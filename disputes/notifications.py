@@ -15,6 +15,8 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from common import pagecache
+
 from .models import Notification
 
 EVENTS = {
@@ -136,6 +138,7 @@ def notify_many(notices: list[Notice]) -> None:
             mails.append((recipients, notice.event, params, notice.url))
     if rows:
         Notification.objects.bulk_create(rows)
+        pagecache.bump(*{pagecache.reader_scope(row.user_id) for row in rows})
     if mails:
         # A task, so a deadline storm's e-mails leave the sweep to the workers (in-process,
         # after the commit, when no broker is configured).

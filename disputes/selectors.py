@@ -6,7 +6,7 @@ from decimal import Decimal
 from itertools import pairwise
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -314,6 +314,8 @@ class ComplaintStats:
     settled: int
     escalated: int
     open: int
+    # When the oldest counted complaint leaves the window, and the counts change with it.
+    changes_at: datetime | None
 
 
 def merchant_complaint_stats(merchant, now: datetime) -> ComplaintStats:
@@ -325,5 +327,7 @@ def merchant_complaint_stats(merchant, now: datetime) -> ComplaintStats:
         settled=Count("pk", filter=Q(status=Complaint.Status.SETTLED)),
         escalated=Count("pk", filter=Q(escalated_at__isnull=False)),
         open=Count("pk", filter=Q(status__in=LIVE_STATUSES)),
+        oldest=Min("created_at"),
     )
-    return ComplaintStats(**counts)
+    oldest = counts.pop("oldest")
+    return ComplaintStats(**counts, changes_at=oldest + STRIKE_WINDOW if oldest else None)

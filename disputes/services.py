@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, has_transition_perm
 from django_fsm_log.models import StateLog
 
+from common import pagecache
 from common.db import atomic_service, lock_claim_group, update_rows
 from common.fsmlog import collected_logs
 from deposit_claims.templatetags.ui import money
@@ -84,6 +85,8 @@ def _lock(complaint: Complaint, now: datetime) -> Complaint:
         .select_related("order", "merchant", "consumer")
         .get(pk=complaint.pk)
     )
+    # Whatever the action changes, the pages showing this complaint are stale once it commits.
+    pagecache.bump_complaints([locked])
     return locked.as_of(now)
 
 
@@ -360,6 +363,7 @@ def mark_notification_read(*, notification) -> None:
         type(notification).objects.filter(pk=notification.pk, read_at__isnull=True).update(
             read_at=timezone.now()
         )
+        pagecache.bump(pagecache.reader_scope(notification.user_id))
 
 
 # --- negotiation --------------------------------------------------------------------------
@@ -643,6 +647,7 @@ def escalate_silent_merchants(*, complaints: list[Complaint], now: datetime) -> 
         updated_at=now,
     )
     StateLog.objects.bulk_create(logs)
+    pagecache.bump_complaints(due)
     members = _merchant_users_of(due)
     notify_many(
         [

@@ -1,3 +1,5 @@
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -11,7 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from common import pagecache
 from deposits import selectors as deposit_selectors
+from deposits.policy import next_policy_change
 from merchants import selectors as merchant_selectors
 from merchants.permissions import merchant_member_required
 
@@ -91,12 +95,28 @@ def file_complaint(request, order_number):
     )
 
 
+def _variant(*values) -> str:
+    """Query parameters as part of a cache key: only what could name a page or a filter."""
+    return "|".join(re.sub(r"[^\w-]", "", value or "")[:40] for value in values)
+
+
 @login_required
 def consumer_complaints(request):
-    page = Paginator(selectors.complaints_of_consumer(request.user), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    def render_page():
+        page = Paginator(selectors.complaints_of_consumer(request.user), PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+        return render(request, "disputes/consumer_complaints.html", {"page": page}), None
+
+    return pagecache.serve(
+        request,
+        pagecache.Page(
+            "consumer-complaints",
+            [pagecache.consumer_scope(request.user.pk)],
+            _variant(request.GET.get("page")),
+        ),
+        render_page,
     )
-    return render(request, "disputes/consumer_complaints.html", {"page": page})
 
 
 URL_NAMES = {
@@ -153,13 +173,23 @@ def _case_context(request, complaint, step, *, viewer, messages_=None):
     }
 
 
+def _complaint_page(number: str) -> list[tuple]:
+    return [("complaint", number)]
+
+
 @login_required
 def complaint_detail(request, number):
-    complaint = selectors.complaint_for_consumer(request.user, number)
-    context = _case_context(
-        request, complaint, next_step.for_consumer(complaint, request.user), viewer="consumer"
+    def render_page():
+        complaint = selectors.complaint_for_consumer(request.user, number)
+        context = _case_context(
+            request, complaint, next_step.for_consumer(complaint, request.user), viewer="consumer"
+        )
+        # What the next step offers changes when its deadline passes.
+        return render(request, "disputes/complaint_detail.html", context), complaint.due_at
+
+    return pagecache.serve(
+        request, pagecache.Page("consumer-complaint", _complaint_page(number)), render_page
     )
-    return render(request, "disputes/complaint_detail.html", context)
 
 
 CONSUMER_ACTIONS = {
@@ -291,54 +321,82 @@ def _waiting_for_merchant(merchant):
     )
 
 
+def _store_page(request, name: str, render_page, *scopes, variant: str = ""):
+    """A seller page, cached for the store's staff: the membership was checked already."""
+    merchant_id = request.membership.merchant_id
+    return pagecache.serve(
+        request,
+        pagecache.Page(name, [pagecache.store_scope(merchant_id), *scopes], variant),
+        render_page,
+    )
+
+
 @merchant_member_required
 def seller_overview(request):
-    merchant = request.membership.merchant
-    waiting = (
-        selectors.complaints_of_merchant(merchant)
-        .filter(pk__in=_waiting_for_merchant(merchant))
-        .order_by("due_at")
-    )
-    return render(
-        request,
-        "disputes/seller_overview.html",
-        {
-            "merchant": merchant,
-            "membership": request.membership,
-            "waiting": waiting[:ACTIVE_FOR_MERCHANT],
-            "deposit": deposit_selectors.account_overview(merchant),
-            "recent_orders": merchant_selectors.orders_of_merchant(merchant)[:RECENT_ORDERS],
-            "stats": selectors.merchant_complaint_stats(merchant, timezone.now()),
-        },
-    )
+    def render_page():
+        merchant = request.membership.merchant
+        now = timezone.now()
+        waiting = (
+            selectors.complaints_of_merchant(merchant)
+            .filter(pk__in=_waiting_for_merchant(merchant))
+            .order_by("due_at")
+        )
+        stats = selectors.merchant_complaint_stats(merchant, now)
+        response = render(
+            request,
+            "disputes/seller_overview.html",
+            {
+                "merchant": merchant,
+                "membership": request.membership,
+                "waiting": waiting[:ACTIVE_FOR_MERCHANT],
+                "deposit": deposit_selectors.account_overview(merchant),
+                "recent_orders": merchant_selectors.orders_of_merchant(merchant)[:RECENT_ORDERS],
+                "stats": stats,
+            },
+        )
+        changes = [stats.changes_at, next_policy_change(now)]
+        return response, min((moment for moment in changes if moment), default=None)
+
+    return _store_page(request, "seller-overview", render_page)
 
 
 @merchant_member_required
 def seller_complaints(request):
-    merchant = request.membership.merchant
     status = request.GET.get("status", "")
-    complaints = selectors.complaints_of_merchant(merchant)
-    if status in Complaint.Status.values:
-        complaints = complaints.filter(status=status)
-    page = Paginator(complaints.order_by("due_at", "-created_at"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    return render(
+
+    def render_page():
+        complaints = selectors.complaints_of_merchant(request.membership.merchant)
+        if status in Complaint.Status.values:
+            complaints = complaints.filter(status=status)
+        page = Paginator(complaints.order_by("due_at", "-created_at"), PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+        return render(
+            request,
+            "disputes/seller_complaints.html",
+            {"page": page, "status": status, "statuses": Complaint.Status.choices},
+        ), None
+
+    return _store_page(
         request,
-        "disputes/seller_complaints.html",
-        {"page": page, "status": status, "statuses": Complaint.Status.choices},
+        "seller-complaints",
+        render_page,
+        variant=_variant(status, request.GET.get("page")),
     )
 
 
 @merchant_member_required
 def seller_complaint(request, number):
-    complaint = selectors.complaint_for_merchant(request.membership.merchant, number)
-    context = _case_context(
-        request, complaint, next_step.for_merchant(complaint, request.user), viewer="merchant"
-    )
-    context["refuse_form"] = RefuseForm()
-    context["offer_form"] = OfferForm()
-    return render(request, "disputes/complaint_detail.html", context)
+    def render_page():
+        complaint = selectors.complaint_for_merchant(request.membership.merchant, number)
+        context = _case_context(
+            request, complaint, next_step.for_merchant(complaint, request.user), viewer="merchant"
+        )
+        context["refuse_form"] = RefuseForm()
+        context["offer_form"] = OfferForm()
+        return render(request, "disputes/complaint_detail.html", context), complaint.due_at
+
+    return _store_page(request, "seller-complaint", render_page, *_complaint_page(number))
 
 
 @merchant_member_required

@@ -4,7 +4,11 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django import template
-from django.utils import timezone
+from django.utils import dateformat, formats, timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+
+from common import pagecache
 
 register = template.Library()
 
@@ -54,18 +58,47 @@ def status_badge(complaint):
     }
 
 
-@register.inclusion_tag("includes/deadline_chip.html")
-def deadline_chip(moment, now=None):
-    """Relative and absolute time; urgent under 24 hours; overdue once past."""
+@register.simple_tag(takes_context=True)
+def deadline_chip(context, moment):
+    """Relative and absolute time; urgent under 24 hours; overdue once past. A page being
+    cached gets a placeholder, filled at each view (common.pagecache): time moves on."""
     if moment is None:
-        return {"moment": None}
-    now = now or timezone.now()
+        return ""
+    request = context.get("request")
+    if request is not None and pagecache.rendering_for_cache(request):
+        return pagecache.deadline_placeholder(moment)
+    return deadline_chip_html(moment, timezone.now())
+
+
+def deadline_chip_html(moment, now) -> str:
     remaining = moment - now
-    return {
-        "moment": moment,
-        "overdue": remaining.total_seconds() <= 0,
-        "urgent": timedelta(0) < remaining < timedelta(hours=24),
-        "days": remaining.days,
-        "hours": remaining.seconds // 3600,
-        "minutes": (remaining.seconds % 3600) // 60,
-    }
+    overdue = remaining.total_seconds() <= 0
+    urgent = timedelta(0) < remaining < timedelta(hours=24)
+    days, hours, minutes = (
+        remaining.days,
+        remaining.seconds // 3600,
+        (remaining.seconds % 3600) // 60,
+    )
+    if overdue:
+        left = gettext("overdue")
+    elif days:
+        left = " ".join(
+            [
+                ngettext("%(days)s day", "%(days)s days", days) % {"days": days},
+                ngettext("%(hours)s hour left", "%(hours)s hours left", hours) % {"hours": hours},
+            ]
+        )
+    elif hours:
+        left = ngettext("%(hours)s hour left", "%(hours)s hours left", hours) % {"hours": hours}
+    else:
+        left = ngettext("%(minutes)s minute left", "%(minutes)s minutes left", minutes) % {
+            "minutes": minutes
+        }
+    local = timezone.localtime(moment)
+    return format_html(
+        '<span class="chip{}"><time datetime="{}">{}</time> · {}</span>',
+        " chip-urgent" if overdue or urgent else "",
+        dateformat.format(local, "c"),
+        formats.date_format(local, "DATETIME_FORMAT"),
+        left,
+    )
