@@ -12,6 +12,7 @@ from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transi
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from common import effective
+from common.choices import label_of
 from merchants.models import MONEY, Merchant, Order
 
 from . import compensation
@@ -382,6 +383,12 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     @property
     def ledger_reference(self) -> str:
         return f"complaint:{self.number}"
+
+    def get_status_display(self):
+        return label_of(self.Status, self.status)
+
+    def get_kind_display(self):
+        return label_of(self.Kind, self.kind)
 
     @property
     def open_offer(self):
