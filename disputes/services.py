@@ -1073,28 +1073,38 @@ def _pay_lines(complaint, lines, actor, *, key: str, memo: str) -> None:
     AwardLine.objects.bulk_update(lines, ["paid_amount", "ledger_entry"])
 
 
-def _pay_from_deposit(complaint, decision, actor) -> None:
-    _pay_lines(
-        complaint,
-        list(decision.lines.all()),
-        actor,
-        key=f"{complaint.ledger_reference}:payout:{decision.pk}",
-        memo=str(decision.get_reason_code_display()),
-    )
-
-
 def _settle_and_pay(complaint, decision, actor) -> None:
     """Save the decided complaint, pay from the deposit when it is now paid, and tell both
     parties. Everything else is written first: the deposit's lock, which the payout takes,
     is then held only for the ledger and the few writes after it (common.db)."""
     _save(complaint)
     members = _merchant_users(complaint)
-    if complaint.status == Complaint.Status.PAID:
-        _pay_from_deposit(complaint, decision, actor)
-    _announce_decision(complaint, decision, members)
+    if complaint.status != Complaint.Status.PAID:
+        _announce_decision(complaint, decision, members, amount=decision.total)
+        return
+    lines = list(decision.lines.all())
+    if not any(line.capped for line in lines):
+        # Every line is paid in full, so both can be told first.
+        total = sum((line.amount for line in lines), ZERO)
+        _announce_decision(complaint, decision, members, amount=total)
+        _pay_decision(complaint, decision, lines, actor)
+        return
+    _pay_decision(complaint, decision, lines, actor)
+    paid = sum((line.paid_amount for line in lines), ZERO)
+    _announce_decision(complaint, decision, members, amount=paid)
 
 
-def _announce_decision(complaint, decision, members) -> None:
+def _pay_decision(complaint, decision, lines, actor) -> None:
+    _pay_lines(
+        complaint,
+        lines,
+        actor,
+        key=f"{complaint.ledger_reference}:payout:{decision.pk}",
+        memo=str(decision.get_reason_code_display()),
+    )
+
+
+def _announce_decision(complaint, decision, members, *, amount) -> None:
     if complaint.status == Complaint.Status.AWAITING_APPROVAL:
         return
     event = {
@@ -1102,10 +1112,9 @@ def _announce_decision(complaint, decision, members) -> None:
         Complaint.Status.AWAITING_MERCHANT_PAYMENT: "decided_pay_first",
         Complaint.Status.REJECTED: "rejected",
     }[complaint.status]
-    amount = money(
-        decision.paid_total if complaint.status == Complaint.Status.PAID else decision.total
+    notify_many(
+        _notices_to_both(complaint, event, members, amount=money(amount), due=complaint.due_at)
     )
-    notify_many(_notices_to_both(complaint, event, members, amount=amount, due=complaint.due_at))
 
 
 def _lock_pending_decision(complaint) -> Decision:
