@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -153,6 +153,28 @@ def _earlier_entries(key: str, digest: str) -> list[LedgerEntry] | None:
             _("This idempotency key was already used for a different operation."), code="key_reused"
         )
     return entries
+
+
+def _earlier_entries_and_held(
+    account: DepositAccount, *, key: str, digest: str, reference: str
+) -> tuple[list[LedgerEntry] | None, Decimal]:
+    """`_earlier_entries()` and what `reference` still holds on the account, in one read:
+    a payout makes it while it holds the deposit's lock."""
+    entries = list(
+        LedgerEntry.objects.filter(
+            Q(operation_key=key) | Q(account=account, reference=reference)
+        ).order_by("id")
+    )
+    earlier = [entry for entry in entries if entry.operation_key == key]
+    if earlier and earlier[0].request_digest != digest:
+        raise IdempotencyConflict(
+            _("This idempotency key was already used for a different operation."), code="key_reused"
+        )
+    held = sum(
+        (e.held_delta for e in entries if e.account_id == account.pk and e.reference == reference),
+        ZERO,
+    )
+    return earlier or None, held
 
 
 class _Operation:
@@ -535,7 +557,10 @@ def pay_out(
         payee_method=payee_method,
         payee_account=payee_account,
     )
-    if (earlier := _earlier_entries(key, digest)) is not None:
+    earlier, held_for_claim = _earlier_entries_and_held(
+        account, key=key, digest=digest, reference=reference
+    )
+    if earlier is not None:
         disbursement = Disbursement.objects.get(ledger_entry=earlier[0])
         advanced = sum((e.arrears_delta for e in earlier if e.kind == Kind.PLATFORM_ADVANCE), ZERO)
         return PayoutResult(
@@ -546,7 +571,6 @@ def pay_out(
             disbursement=disbursement,
         )
 
-    held_for_claim = held_for(account=account, reference=reference)
     free = account.available
     from_hold = min(amount, held_for_claim)
     from_free = min(amount - from_hold, free)
