@@ -302,9 +302,9 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         verbose_name_plural = _("complaints")
         ordering = ["-created_at"]
         # The console's queue order (the deadline that matters now, the newest first among
-        # equals) for the whole table, each status, each filter; the rest for the parties'
-        # lists and the deadline sweep. (On PostgreSQL Django already gives the unique
-        # number a pattern index, which serves search by its start.)
+        # equals) for the whole table, each status, each filter, each store's list; the rest
+        # for the consumer's list and the deadline sweep. (On PostgreSQL Django already gives
+        # the unique number a pattern index, which serves search by its start.)
         indexes = [
             models.Index(*QUEUE_ORDER, name="complaint_queue"),
             models.Index(F("status"), *QUEUE_ORDER, name="complaint_status_queue"),
@@ -331,7 +331,15 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
                 ),
             ),
             models.Index(fields=["consumer", "-created_at"], name="complaint_consumer_recent"),
-            models.Index(fields=["merchant", "status"], name="complaint_merchant_status"),
+            models.Index(F("merchant"), *QUEUE_ORDER, name="complaint_store_queue"),
+            # The store's 12-month figures, counted from the index alone on PostgreSQL.
+            models.Index(
+                fields=["merchant", "created_at", "status", "escalated_at"],
+                name="complaint_store_recent",
+            ),
+            models.Index(
+                F("merchant"), F("status"), *QUEUE_ORDER, name="complaint_store_status_queue"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -1147,6 +1155,14 @@ class Appeal(models.Model):
     class Meta:
         verbose_name = _("appeal")
         verbose_name_plural = _("appeals")
+        # The appeals a party still has to answer: a store's overview looks them up.
+        indexes = [
+            models.Index(
+                fields=["complaint"],
+                condition=Q(responded_at__isnull=True, response_lapsed=False),
+                name="appeal_awaiting_response",
+            )
+        ]
 
     def __str__(self):
         return f"{self.complaint} · {self.get_party_display()}"

@@ -6,7 +6,7 @@ from decimal import Decimal
 from itertools import pairwise
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Min, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,15 +18,18 @@ from . import caps, compensation
 from .compensation import total
 from .models import (
     ZERO,
+    Appeal,
     CompensationRule,
     Complaint,
     ConsumerStrike,
     DeadlinePolicy,
     Evidence,
     Holiday,
+    InfoRequest,
     Message,
     Notification,
     Offer,
+    Party,
 )
 from .working_days import add_working_days
 
@@ -135,6 +138,52 @@ def complaints_of_consumer(user) -> QuerySet[Complaint]:
 
 def complaints_of_merchant(merchant) -> QuerySet[Complaint]:
     return Complaint.objects.filter(merchant=merchant).select_related("order", "consumer")
+
+
+# The order of the store's lists, as the store's queue indexes keep it.
+QUEUE = ("due_at", "-created_at", "-pk")
+
+
+def waiting_for_merchant(merchant, *, limit: int) -> list[Complaint]:
+    """The first `limit` complaints where the store has something to do (answer, inform,
+    pay first, respond to an appeal), the earliest deadline first.
+
+    One query per kind of waiting, each read along the store's status queue index and
+    merged here: as one query with OR, PostgreSQL hashes every open request and appeal of
+    every store first."""
+    Status = Complaint.Status
+    open_request = InfoRequest.objects.filter(
+        complaint=OuterRef("pk"),
+        party=Party.MERCHANT,
+        answered_at__isnull=True,
+        lapsed_at__isnull=True,
+    )
+    open_appeal = Appeal.objects.filter(
+        complaint=OuterRef("pk"),
+        party=Party.CONSUMER,
+        responded_at__isnull=True,
+        response_lapsed=False,
+    )
+    complaints = complaints_of_merchant(merchant).order_by(*QUEUE)
+    kinds = [
+        complaints.filter(status=Status.NEGOTIATING),
+        complaints.filter(status=Status.AWAITING_MERCHANT_PAYMENT),
+        complaints.filter(Exists(open_request), status=Status.AWAITING_INFO),
+        complaints.filter(Exists(open_appeal), status=Status.UNDER_APPEAL),
+    ]
+    firsts = [complaint for kind in kinds for complaint in kind[:limit]]
+    return sorted(firsts, key=_queue_position)[:limit]
+
+
+def _queue_position(complaint: Complaint) -> tuple:
+    """Where `QUEUE` puts a complaint: by deadline (none last), then newest first."""
+    due = complaint.due_at
+    return (
+        due is None,
+        due.timestamp() if due else 0,
+        -complaint.created_at.timestamp(),
+        -complaint.pk,
+    )
 
 
 def messages_visible_to_parties(complaint) -> QuerySet[Message]:

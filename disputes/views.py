@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -296,31 +295,6 @@ def open_notification(request, pk):
 # --- seller ---------------------------------------------------------------------------------
 
 
-def _waiting_for_merchant(merchant):
-    """Complaints where the store has something to do: answer, inform, pay first, respond."""
-    Status = Complaint.Status
-    return (
-        selectors.complaints_of_merchant(merchant)
-        .filter(
-            Q(status=Status.NEGOTIATING)
-            | Q(status=Status.AWAITING_MERCHANT_PAYMENT)
-            | Q(
-                status=Status.AWAITING_INFO,
-                info_requests__party="merchant",
-                info_requests__answered_at__isnull=True,
-                info_requests__lapsed_at__isnull=True,
-            )
-            | Q(
-                status=Status.UNDER_APPEAL,
-                appeal_record__party="consumer",
-                appeal_record__responded_at__isnull=True,
-                appeal_record__response_lapsed=False,
-            )
-        )
-        .values("pk")
-    )
-
-
 def _store_page(request, name: str, render_page, *scopes, variant: str = ""):
     """A seller page, cached for the store's staff: the membership was checked already."""
     merchant_id = request.membership.merchant_id
@@ -336,11 +310,7 @@ def seller_overview(request):
     def render_page():
         merchant = request.membership.merchant
         now = timezone.now()
-        waiting = (
-            selectors.complaints_of_merchant(merchant)
-            .filter(pk__in=_waiting_for_merchant(merchant))
-            .order_by("due_at")
-        )
+        waiting = selectors.waiting_for_merchant(merchant, limit=ACTIVE_FOR_MERCHANT)
         stats = selectors.merchant_complaint_stats(merchant, now)
         response = render(
             request,
@@ -348,7 +318,7 @@ def seller_overview(request):
             {
                 "merchant": merchant,
                 "membership": request.membership,
-                "waiting": waiting[:ACTIVE_FOR_MERCHANT],
+                "waiting": waiting,
                 "deposit": deposit_selectors.account_overview(merchant),
                 "recent_orders": merchant_selectors.orders_of_merchant(merchant)[:RECENT_ORDERS],
                 "stats": stats,
@@ -368,7 +338,7 @@ def seller_complaints(request):
         complaints = selectors.complaints_of_merchant(request.membership.merchant)
         if status in Complaint.Status.values:
             complaints = complaints.filter(status=status)
-        page = Paginator(complaints.order_by("due_at", "-created_at"), PAGE_SIZE).get_page(
+        page = Paginator(complaints.order_by(*selectors.QUEUE), PAGE_SIZE).get_page(
             request.GET.get("page")
         )
         return render(
