@@ -91,11 +91,9 @@ def _lock(complaint: Complaint, now: datetime) -> Complaint:
 
 
 def _lock_claim_group_of(complaint: Complaint) -> None:
-    """Take the claim group's lock before the complaint's (the order in ``common.db``)."""
-    consumer_id, merchant_id = (
-        Complaint.objects.filter(pk=complaint.pk).values_list("consumer_id", "merchant_id").get()
-    )
-    lock_claim_group(consumer_id=consumer_id, merchant_id=merchant_id)
+    """Take the claim group's lock before the complaint's (the order in ``common.db``). A
+    complaint's consumer and store never change: the caller's copy names them."""
+    lock_claim_group(consumer_id=complaint.consumer_id, merchant_id=complaint.merchant_id)
 
 
 def _save(complaint: Complaint) -> None:
@@ -1014,8 +1012,8 @@ def decide_complaint(
         decided_by=actor,
         decided_at=now,
     )
-    decision.evidence_relied_on.set(_evidence_of(complaint, evidence))
-    AwardLine.objects.bulk_create(
+    _rely_on(decision, complaint, evidence)
+    lines = AwardLine.objects.bulk_create(
         AwardLine(
             decision=decision,
             category=line.category,
@@ -1034,8 +1032,14 @@ def decide_complaint(
         by=actor,
         description=reasoning,
     )
-    _settle_and_pay(complaint, decision, actor)
+    _settle_and_pay(complaint, decision, actor, lines=lines)
     return decision
+
+
+def _rely_on(decision, complaint, evidence) -> None:
+    """The evidence a new decision relies on (none to look up when none is named)."""
+    if evidence:
+        decision.evidence_relied_on.add(*_evidence_of(complaint, evidence))
 
 
 def _evidence_of(complaint, evidence):
@@ -1073,16 +1077,17 @@ def _pay_lines(complaint, lines, actor, *, key: str, memo: str) -> None:
     AwardLine.objects.bulk_update(lines, ["paid_amount", "ledger_entry"])
 
 
-def _settle_and_pay(complaint, decision, actor) -> None:
+def _settle_and_pay(complaint, decision, actor, *, lines=None) -> None:
     """Save the decided complaint, pay from the deposit when it is now paid, and tell both
     parties. Everything else is written first: the deposit's lock, which the payout takes,
-    is then held only for the ledger and the few writes after it (common.db)."""
+    is then held only for the ledger and the few writes after it (common.db). `lines`: the
+    decision's award lines when the caller has just written them."""
     _save(complaint)
     members = _merchant_users(complaint)
     if complaint.status != Complaint.Status.PAID:
         _announce_decision(complaint, decision, members, amount=decision.total)
         return
-    lines = list(decision.lines.all())
+    lines = list(decision.lines.all()) if lines is None else lines
     if not any(line.capped for line in lines):
         # Every line is paid in full, so both can be told first.
         total = sum((line.amount for line in lines), ZERO)
@@ -1197,7 +1202,7 @@ def reject_complaint(
         decided_by=actor,
         decided_at=now,
     )
-    decision.evidence_relied_on.set(_evidence_of(complaint, evidence))
+    _rely_on(decision, complaint, evidence)
     _release_hold(complaint, actor, "rejection")
     complaint.reject(appeal_until=_appeal_until(now), by=actor, description=reasoning)
     if malicious:
