@@ -115,21 +115,33 @@ def complaint_for_merchant(merchant, number: str) -> Complaint:
         raise Http404 from None
 
 
+# Sub-searches matching more rows than this stay subqueries: correct, if slower.
+SEARCH_IDS_AT_MOST = 1000
+
+
 def console_search(term: str) -> Q:
     """Complaints whose number, order number, consumer login or name, or store code or name
-    starts with `term` (a store's name may also contain it): each a prefix an index answers,
-    on the complaint's own columns, so the planner combines them without a join."""
-    orders = Order.objects.filter(order_number__startswith=term).values("pk")
+    starts with `term` (a store's name may also contain it): each a prefix an index answers.
+
+    The orders, people and stores found are passed as lists of ids: PostgreSQL cannot turn
+    `IN (subquery)` conditions joined by OR into index conditions, and would walk the whole
+    queue instead. A term so broad that a list would be long keeps its subquery."""
+    orders = Order.objects.filter(order_number__startswith=term)
     people = get_user_model().objects.filter(
         Q(username__startswith=term.lower()) | Q(display_name__startswith=term)
     )
     stores = Merchant.objects.filter(Q(code__startswith=term.lower()) | Q(name__contains=term))
     return (
         Q(number__startswith=term.upper())
-        | Q(order_id__in=orders)
-        | Q(consumer_id__in=people.values("pk"))
-        | Q(merchant_id__in=stores.values("pk"))
+        | Q(order_id__in=_ids_or_subquery(orders))
+        | Q(consumer_id__in=_ids_or_subquery(people))
+        | Q(merchant_id__in=_ids_or_subquery(stores))
     )
+
+
+def _ids_or_subquery(queryset):
+    ids = list(queryset.values_list("pk", flat=True)[: SEARCH_IDS_AT_MOST + 1])
+    return ids if len(ids) <= SEARCH_IDS_AT_MOST else queryset.values("pk")
 
 
 def complaints_of_consumer(user) -> QuerySet[Complaint]:
