@@ -1,0 +1,1 @@
+"""The parts of scripts/bench.py: servers, HTTP load, in-process money figures, the report."""
