@@ -3,9 +3,11 @@
 A page names the *scopes* it shows (its complaint, the consumer's complaints, the store,
 the reader's notifications...). Each scope has a version token in the shared cache; a
 change deletes the tokens of the scopes it touches once its transaction commits, so the
-next reader finds no token, makes a new one and renders afresh. A reader takes its tokens
-*before* reading the database: a page rendered from data older than a change can only be
-stored under a token that the change has already deleted, where nobody looks again.
+next reader finds no token, makes a new one and renders afresh. A page is stored with the
+tokens it was rendered under and served only while they are still the current ones. A
+reader takes its tokens *before* reading the database: a page rendered from data older
+than a change can only carry a token that the change has already deleted, which no later
+reader holds again.
 
 What depends on the clock or the request stays out of the stored HTML: deadline chips
 ("in 1 day 23 hours", red once overdue) and CSRF tokens are stored as placeholders and
@@ -90,15 +92,17 @@ def reader_scope(user_id: int) -> tuple:
     return ("reader", user_id)
 
 
-def _tokens(scopes: list[tuple]) -> list[str]:
+def _tokens_and_page(scopes: list[tuple], page_key: str) -> tuple[list[str], tuple | None]:
+    """The scopes' version tokens (made where missing) and what is stored under `page_key`,
+    read in one round trip."""
     keys = [_version_key(scope) for scope in scopes]
-    found = cache.get_many(keys)
+    found = cache.get_many([*keys, page_key])
     missing = {key: secrets.token_hex(8) for key in keys if key not in found}
     for key, token in missing.items():
         # Another reader may have made one a moment ago: both are as fresh; keep the first.
         if not cache.add(key, token, timeout=None):
             missing[key] = cache.get(key, token)
-    return [found.get(key) or missing[key] for key in keys]
+    return [found.get(key) or missing[key] for key in keys], found.get(page_key)
 
 
 # --- placeholders ---------------------------------------------------------------------------
@@ -146,19 +150,14 @@ def serve(request, page: Page, render) -> HttpResponse:
     the moment, if any, when its content changes by time alone), stored for the next view."""
     if not enabled() or request.method != "GET" or _has_messages(request):
         return render()[0]
-    tokens = _tokens([*page.scopes, reader_scope(request.user.pk)])
     key = ":".join(
-        [
-            "page",
-            page.name,
-            str(request.user.pk),
-            translation.get_language(),
-            page.variant,
-            *tokens,
-        ]
+        ["page", page.name, str(request.user.pk), translation.get_language(), page.variant]
     )
-    html = cache.get(key)
-    if html is None:
+    tokens, stored = _tokens_and_page([*page.scopes, reader_scope(request.user.pk)], key)
+    # Stored with the tokens it was rendered under: any other tokens mean a change since.
+    if stored is not None and stored[0] == tokens:
+        html = stored[1]
+    else:
         setattr(request, _RENDERING_FOR_CACHE, True)
         try:
             response, changes_at = render()
@@ -169,7 +168,7 @@ def serve(request, page: Page, render) -> HttpResponse:
         html = _TOKEN_INPUT.sub(rf"\g<1>{_CSRF_HOLE}\g<2>", response.content.decode())
         timeout = _timeout(changes_at)
         if timeout:
-            cache.set(key, html, timeout)
+            cache.set(key, (tokens, html), timeout)
     return HttpResponse(_fill(html, request))
 
 
