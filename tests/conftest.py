@@ -1,6 +1,7 @@
 import pytest
 from django.apps import apps as global_apps
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.operations import RunPython
@@ -60,8 +61,10 @@ def _postgres_reference_data(request):
 
 @pytest.fixture(autouse=True)
 def _fresh_reference_rows():
-    """Each test reads policies and rules from its own database, never a cached copy."""
+    """Each test reads policies, rules and content types from its own database, never a
+    copy cached by an earlier test (a test that commits recreates them with new ids)."""
     effective.forget_all()
+    ContentType.objects.clear_cache()
     yield
     effective.forget_all()
 
