@@ -735,6 +735,8 @@ class ComplaintAdmin(admin.ModelAdmin):
     # One query for the page whatever its length: every column reads only these rows.
     list_select_related = ("merchant", "assigned_reviewer", "appeal_record")
     show_full_result_count = False
+    # A reviewer works from the top of the queue: 50 rows a page renders in half the time.
+    list_per_page = 50
     # Large results are estimated, never counted (a million rows).
     paginator = EstimatedCountPaginator
     # The most urgent first; complaints without a deadline (nothing to act on) last. The

@@ -45,3 +45,10 @@ def test_the_work_queue_costs_the_same_queries_for_1_or_100_complaints(client):
     with CaptureQueriesContext(connection) as hundred:
         assert client.get(url).status_code == 200
     assert len(hundred) == len(one) <= 10
+
+
+def test_the_work_queue_shows_fifty_cases_a_page(client):
+    client.force_login(senior_user())
+    ComplaintFactory.create_batch(51)
+    page = client.get(reverse("admin:disputes_complaint_changelist"))
+    assert len(page.context["cl"].result_list) == 50
