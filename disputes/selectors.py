@@ -380,14 +380,16 @@ class ComplaintStats:
 
 
 def merchant_complaint_stats(merchant, now: datetime) -> ComplaintStats:
-    """The last 12 months of complaints against a store, in one query."""
+    """The last 12 months of complaints against a store, in one query. It counts a column of
+    the complaint_store_recent index (never null), so PostgreSQL reads the index alone;
+    counting ids would read every row."""
     counts = Complaint.objects.filter(
         merchant=merchant, created_at__gte=now - STRIKE_WINDOW
     ).aggregate(
-        filed=Count("pk"),
-        settled=Count("pk", filter=Q(status=Complaint.Status.SETTLED)),
-        escalated=Count("pk", filter=Q(escalated_at__isnull=False)),
-        open=Count("pk", filter=Q(status__in=LIVE_STATUSES)),
+        filed=Count("created_at"),
+        settled=Count("created_at", filter=Q(status=Complaint.Status.SETTLED)),
+        escalated=Count("created_at", filter=Q(escalated_at__isnull=False)),
+        open=Count("created_at", filter=Q(status__in=LIVE_STATUSES)),
         oldest=Min("created_at"),
     )
     oldest = counts.pop("oldest")
