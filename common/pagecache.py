@@ -31,11 +31,12 @@ from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
+from django.utils.safestring import mark_safe
 
 MAX_SECONDS = 300
 _TOKEN_INPUT = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 _CSRF_HOLE = "\x00csrf\x00"
-_DEADLINE_HOLE = re.compile("\x00deadline:([^\x00]+)\x00")
+_DEADLINE_HOLE = re.compile("\x00deadline:([^\x00\x01]+)\x01([^\x00]*)\x00")
 _RENDERING_FOR_CACHE = "_page_cache_rendering"
 
 
@@ -112,8 +113,10 @@ def rendering_for_cache(request) -> bool:
     return getattr(request, _RENDERING_FOR_CACHE, False)
 
 
-def deadline_placeholder(moment: datetime) -> str:
-    return f"\x00deadline:{moment.isoformat()}\x00"
+def deadline_placeholder(moment: datetime, time_html: str) -> str:
+    """A chip's place: its moment, and its absolute part rendered once (in the page's
+    language); the relative part and the colour are made at each view."""
+    return f"\x00deadline:{moment.isoformat()}\x01{time_html}\x00"
 
 
 def _fill(html: str, request) -> str:
@@ -121,7 +124,12 @@ def _fill(html: str, request) -> str:
 
     now = timezone.now()
     html = _DEADLINE_HOLE.sub(
-        lambda match: deadline_chip_html(parse_datetime(match.group(1)), now), html
+        lambda match: deadline_chip_html(
+            parse_datetime(match.group(1)),
+            now,
+            mark_safe(match.group(2)),  # noqa: S308 - ours
+        ),
+        html,
     )
     if _CSRF_HOLE in html:
         html = html.replace(_CSRF_HOLE, get_token(request))

@@ -68,11 +68,22 @@ def deadline_chip(context, moment):
         return ""
     request = context.get("request")
     if request is not None and pagecache.rendering_for_cache(request):
-        return pagecache.deadline_placeholder(moment)
+        return pagecache.deadline_placeholder(moment, deadline_time_html(moment))
     return deadline_chip_html(moment, timezone.now())
 
 
-def deadline_chip_html(moment, now) -> str:
+def deadline_time_html(moment) -> str:
+    """The absolute part of a chip, the same at every view."""
+    local = timezone.localtime(moment)
+    return format_html(
+        '<time datetime="{}">{}</time>',
+        dateformat.format(local, "c"),
+        formats.date_format(local, "DATETIME_FORMAT"),
+    )
+
+
+def deadline_chip_html(moment, now, time_html=None) -> str:
+    """The chip at `now`; `time_html`: its absolute part, when already rendered."""
     remaining = moment - now
     overdue = remaining.total_seconds() <= 0
     urgent = timedelta(0) < remaining < timedelta(hours=24)
@@ -96,11 +107,9 @@ def deadline_chip_html(moment, now) -> str:
         left = ngettext("%(minutes)s minute left", "%(minutes)s minutes left", minutes) % {
             "minutes": minutes
         }
-    local = timezone.localtime(moment)
     return format_html(
-        '<span class="chip{}"><time datetime="{}">{}</time> · {}</span>',
+        '<span class="chip{}">{} · {}</span>',
         " chip-urgent" if overdue or urgent else "",
-        dateformat.format(local, "c"),
-        formats.date_format(local, "DATETIME_FORMAT"),
+        time_html or deadline_time_html(moment),
         left,
     )
