@@ -19,6 +19,7 @@ process's own memory, a change made in another process (the deadline loop, anoth
 worker) could not reach it. `DJANGO_PAGE_CACHE=off` turns it off anyway.
 """
 
+import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -47,8 +48,13 @@ def enabled() -> bool:
 # --- versions -------------------------------------------------------------------------------
 
 
+def _digest(value) -> str:
+    """A short, safe cache key part for anything, a complaint number from a URL included."""
+    return hashlib.blake2b(repr(value).encode(), digest_size=12).hexdigest()
+
+
 def _version_key(scope: tuple) -> str:
-    return "page-version:" + ":".join(str(part) for part in scope)
+    return "page-version:" + _digest(scope)
 
 
 def bump(*scopes: tuple) -> None:
@@ -101,7 +107,8 @@ def _tokens_and_page(scopes: list[tuple], page_key: str) -> tuple[list[str], tup
     missing = {key: secrets.token_hex(8) for key in keys if key not in found}
     for key, token in missing.items():
         # Another reader may have made one a moment ago: both are as fresh; keep the first.
-        if not cache.add(key, token, timeout=None):
+        # A token need not outlive the pages stored under it; one that expires is a change.
+        if not cache.add(key, token, timeout=MAX_SECONDS):
             missing[key] = cache.get(key, token)
     return [found.get(key) or missing[key] for key in keys], found.get(page_key)
 
@@ -158,9 +165,8 @@ def serve(request, page: Page, render) -> HttpResponse:
     the moment, if any, when its content changes by time alone), stored for the next view."""
     if not enabled() or request.method != "GET" or _has_messages(request):
         return render()[0]
-    key = ":".join(
-        ["page", page.name, str(request.user.pk), translation.get_language(), page.variant]
-    )
+    identity = (page.name, page.variant, page.scopes, request.user.pk, translation.get_language())
+    key = "page:" + _digest(identity)
     tokens, stored = _tokens_and_page([*page.scopes, reader_scope(request.user.pk)], key)
     # Stored with the tokens it was rendered under: any other tokens mean a change since.
     if stored is not None and stored[0] == tokens:

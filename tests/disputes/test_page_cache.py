@@ -109,6 +109,17 @@ def test_each_reader_has_their_own_page_and_others_still_get_404(client, complai
     assert client.get(_complaint_url(complaint)).status_code == 404
 
 
+def test_each_complaint_of_one_reader_is_kept_apart(client, complaint, consumer, file):
+    other = file(kind="after_sales", claimed_amount=Decimal("5.00"))
+    client.force_login(consumer)
+    first = _served_twice(client, _complaint_url(complaint))
+    second = _served_twice(client, _complaint_url(other))
+    again, queries = _get_with_queries(client, _complaint_url(complaint))
+    assert complaint.number in first and other.number in second
+    assert _without_tokens(again) == _without_tokens(first)
+    assert [sql for sql in queries if "disputes_" in sql] == []
+
+
 def test_each_language_has_its_own_page(client, complaint, consumer):
     client.force_login(consumer)
     chinese = _served_twice(client, reverse("disputes:consumer_complaints"))
