@@ -143,15 +143,20 @@ def _digest(operation: str, account: DepositAccount, **arguments) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+def _same_request(entry: LedgerEntry, digest: str) -> None:
+    """Refuse a key that an earlier call used for something else."""
+    if entry.request_digest != digest:
+        raise IdempotencyConflict(
+            _("This idempotency key was already used for a different operation."), code="key_reused"
+        )
+
+
 def _earlier_entries(key: str, digest: str) -> list[LedgerEntry] | None:
     """What an earlier call with this key wrote, or None if there was none."""
     entries = list(LedgerEntry.objects.filter(operation_key=key).order_by("id"))
     if not entries:
         return None
-    if entries[0].request_digest != digest:
-        raise IdempotencyConflict(
-            _("This idempotency key was already used for a different operation."), code="key_reused"
-        )
+    _same_request(entries[0], digest)
     return entries
 
 
@@ -166,10 +171,8 @@ def _earlier_entries_and_held(
         ).order_by("id")
     )
     earlier = [entry for entry in entries if entry.operation_key == key]
-    if earlier and earlier[0].request_digest != digest:
-        raise IdempotencyConflict(
-            _("This idempotency key was already used for a different operation."), code="key_reused"
-        )
+    if earlier:
+        _same_request(earlier[0], digest)
     held = sum(
         (e.held_delta for e in entries if e.account_id == account.pk and e.reference == reference),
         ZERO,
@@ -459,11 +462,7 @@ def hold_many(*, requests: list[HoldRequest], actor=None) -> list:
             cap_at_available=True,
         )
         if (entry := earlier.get(request.idempotency_key)) is not None:
-            if entry.request_digest != digest:
-                raise IdempotencyConflict(
-                    _("This idempotency key was already used for a different operation."),
-                    code="key_reused",
-                )
+            _same_request(entry, digest)
             results.append(entry)
             continue
         to_hold = min(request.amount, account.available)
