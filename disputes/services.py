@@ -112,12 +112,7 @@ def _check(complaint: Complaint, transition, actor, action: str) -> None:
 
 
 def _merchant_users(complaint):
-    return [
-        m.user
-        for m in MerchantMember.objects.filter(merchant_id=complaint.merchant_id).select_related(
-            "user"
-        )
-    ]
+    return _merchant_users_of([complaint])[complaint.merchant_id]
 
 
 def _consumer_url(complaint) -> str:
@@ -686,6 +681,7 @@ def _hold_likely_awards(complaints: list[Complaint]) -> None:
 
 
 def _merchant_users_of(complaints) -> dict:
+    """Each store's staff, by store id (an empty list for a store without any)."""
     members = defaultdict(list)
     for member in MerchantMember.objects.filter(
         merchant_id__in={c.merchant_id for c in complaints}
