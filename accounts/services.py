@@ -3,7 +3,6 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -11,9 +10,10 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from outbox.services import queue_email, queue_sms
+
 from . import roles
 from .identifiers import is_mobile, normalize_identifier
-from .sms import send_sms
 
 
 def get_or_create_consumer(*, identifier: str, display_name: str = ""):
@@ -43,7 +43,8 @@ def get_or_create_consumer(*, identifier: str, display_name: str = ""):
 
 
 def send_password_link(*, user, base_url: str) -> None:
-    """Deliver a one-time link to set (or reset) the password, to the account's own address."""
+    """Queue a one-time link to set (or reset) the password, to the account's own address;
+    it leaves after the caller's transaction commits, and its text is erased once sent."""
     link = base_url + reverse(
         "accounts:set_password",
         kwargs={
@@ -53,16 +54,17 @@ def send_password_link(*, user, base_url: str) -> None:
     )
     claimed = user.has_usable_password()
     if is_mobile(user.username):
-        send_sms(
+        queue_sms(
             user.username,
             _("[Deposit Claims] Set your password within 24 hours: %(link)s") % {"link": link},
+            sensitive=True,
         )
         return
     subject = _("Reset your password") if claimed else _("Set your password")
     body = render_to_string(
         "accounts/email/password_link.txt", {"user": user, "link": link, "claimed": claimed}
     )
-    send_mail(subject, body, None, [user.username])
+    queue_email([user.username], subject, body, sensitive=True)
 
 
 @transaction.atomic
@@ -78,4 +80,4 @@ def request_account_link(
         user = User.objects.filter(username=username, is_active=True).first()
         if user is None:
             return
-    transaction.on_commit(lambda: send_password_link(user=user, base_url=base_url))
+    send_password_link(user=user, base_url=base_url)

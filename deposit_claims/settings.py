@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "merchants",
     "deposits",
     "disputes",
+    "outbox",
 ]
 
 MIDDLEWARE = [
@@ -152,7 +153,7 @@ EMAIL_BACKEND = env(
 SITE_URL = env("DJANGO_SITE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="保证金理赔 <noreply@localhost>")
 # Text messages to mobile-number accounts; production points this at its SMS gateway.
-SMS_BACKEND = env("DJANGO_SMS_BACKEND", default="accounts.sms.ConsoleBackend")
+SMS_BACKEND = env("DJANGO_SMS_BACKEND", default="outbox.sms.ConsoleBackend")
 
 # HTTPS hardening: one switch for production behind TLS, each part still overridable.
 HTTPS = env.bool("DJANGO_HTTPS", default=False)
@@ -178,8 +179,26 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
-    "process-deadlines": {"task": "disputes.tasks.process_deadlines", "schedule": 60.0},
+    "process-deadlines": {
+        "task": "disputes.tasks.process_deadlines",
+        "schedule": env.float("DEADLINE_SWEEP_SECONDS", default=60.0),
+    },
+    "deliver-outbox": {
+        "task": "outbox.tasks.deliver_outbox",
+        "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=60.0),
+    },
 }
+# A task is acknowledged when it has run, not when it starts: a worker killed mid-task
+# leaves it to another (every task here is safe to run twice).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# How many tasks one beat tick splits a storm of due deadlines into (one per worker
+# process is right); they claim rows with SKIP LOCKED, so none moves a complaint twice.
+DEADLINE_SWEEP_SHARDS = env.int("DEADLINE_SWEEP_SHARDS", default=2)
+# The first retry of a message that failed to send; each next one waits twice as long.
+OUTBOX_RETRY_SECONDS = env.int("OUTBOX_RETRY_SECONDS", default=30)
 
 LOGGING = {
     "version": 1,

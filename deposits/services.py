@@ -19,8 +19,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
-from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -30,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from common import pagecache
 from common.db import atomic_service, update_rows
 from merchants.models import Merchant, MerchantMember, StoreFactChange
+from outbox.services import queue_email
 
 from .models import ZERO, DepositAccount, Disbursement, LedgerEntry
 from .policy import required_deposit
@@ -238,16 +237,13 @@ def _store_owner(merchant: Merchant):
 
 
 def _email_store(merchant: Merchant, subject: str, body: str) -> None:
-    """E-mail the store's staff once the transaction has committed."""
+    """E-mail the store's staff: queued in this transaction, sent after it commits."""
     recipients = list(
         MerchantMember.objects.filter(merchant=merchant)
         .exclude(user__email="")
         .values_list("user__email", flat=True)
     )
-    if recipients:
-        transaction.on_commit(
-            lambda: send_mail(subject, body, None, recipients, fail_silently=False)
-        )
+    queue_email(recipients, subject, body)
 
 
 def _money_text(amount: Decimal) -> str:

@@ -11,6 +11,7 @@ from django.db.models import F, Q
 
 from common.db import MAX_ATTEMPTS, is_lock_conflict
 from deposits.deadlines import process_due_top_ups
+from outbox.services import deliver_due
 
 from . import services
 from .models import Complaint
@@ -200,10 +201,12 @@ REMINDED = (
 
 # Each function takes `now`, applies what is due through the services, and returns how
 # many things it moved. Lower layers first, so a restricted merchant is current before
-# complaints are processed.
+# complaints are processed; the messages that failed to send last, so that without a
+# broker the deadline loop also retries them.
 DEADLINE_FUNCTIONS: tuple[Callable[[datetime], int], ...] = (
     process_due_top_ups,
     process_due_complaints,
+    deliver_due,
 )
 
 

@@ -1,21 +1,20 @@
-"""Telling each party what needs their action: in-app notifications and e-mail, on commit.
+"""Telling each party what needs their action: in-app notifications and e-mail.
 
 A notification stores an event name and its parameters, so it is shown in the reader's
-language at the time they read it; e-mail goes out in the platform's default language.
+language at the time they read it; its e-mail is written to the outbox in the same
+transaction, in the platform's default language, and sent after commit.
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mass_mail
-from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from common import pagecache
+from outbox.services import queue_emails
 
 from .models import Notification
 
@@ -115,7 +114,7 @@ def notify(*, users, complaint, event: str, url: str, **params) -> None:
 
 
 def notify_many(notices: list[Notice]) -> None:
-    """Several notices in one INSERT, their e-mails sent together once the write commits."""
+    """Several notices in one INSERT, their e-mails queued in one more."""
     rows, mails = [], []
     for notice in notices:
         users = [u for u in notice.users if u is not None and getattr(u, "pk", None)]
@@ -135,14 +134,12 @@ def notify_many(notices: list[Notice]) -> None:
         )
         recipients = [u.email or u.username for u in users if "@" in (u.email or u.username)]
         if recipients:
-            mails.append((recipients, notice.event, params, notice.url))
+            mails.append((recipients, *_email(notice.event, params, notice.url)))
     if rows:
         Notification.objects.bulk_create(rows)
         pagecache.bump(*{pagecache.reader_scope(row.user_id) for row in rows})
     if mails:
-        # A task, so a deadline storm's e-mails leave the sweep to the workers (in-process,
-        # after the commit, when no broker is configured).
-        transaction.on_commit(lambda: send_emails.delay(mails))
+        queue_emails(mails)
 
 
 def _storable(value):
@@ -151,14 +148,8 @@ def _storable(value):
     return str(value)
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
-def send_emails(mails) -> None:
-    """Every message of one transaction, over one connection."""
-    messages = []
+def _email(event: str, params: dict, url: str) -> tuple[str, str]:
     with translation.override(settings.LANGUAGE_CODE):
-        for recipients, event, params, url in mails:
-            text = str(EVENTS[event]) % _display_params(params)
-            subject = str(_("[Deposit Claims] %(number)s")) % params
-            body = f"{text}\n\n{settings.SITE_URL}{url}\n"
-            messages.extend((subject, body, None, [to]) for to in recipients)
-    send_mass_mail(messages, fail_silently=False)
+        text = str(EVENTS[event]) % _display_params(params)
+        subject = str(_("[Deposit Claims] %(number)s")) % params
+    return subject, f"{text}\n\n{settings.SITE_URL}{url}\n"

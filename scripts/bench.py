@@ -112,7 +112,7 @@ def configure_django(args: argparse.Namespace, secret_key: str) -> None:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_LOG_LEVEL": "WARNING",
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-        "DJANGO_SMS_BACKEND": "accounts.sms.LocmemBackend",
+        "DJANGO_SMS_BACKEND": "outbox.sms.LocmemBackend",
         "CELERY_BROKER_URL": args.broker_url,
         # The harness counts queries of pages rendered afresh.
         "DJANGO_PAGE_CACHE": "off",

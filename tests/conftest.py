@@ -7,8 +7,8 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.operations import RunPython
 from django.utils import translation
 
-from accounts import sms
 from common import effective
+from outbox import sms
 
 PROJECT_APPS = {"accounts", "merchants", "deposits", "disputes"}
 POSTGRES_ONLY = "needs PostgreSQL: run with DATABASE_URL=postgres://... (CI does)"
@@ -79,7 +79,7 @@ def _english_messages():
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.SMS_BACKEND = "accounts.sms.LocmemBackend"
+    settings.SMS_BACKEND = "outbox.sms.LocmemBackend"
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {

@@ -227,7 +227,7 @@ def method_text(args, queued: int) -> list[str]:
         "harness empties that Redis database at the end of the run "
         f"({queued:,} messages queued this run). E-mail sent without a task goes to "
         "Django's locmem backend (DJANGO_EMAIL_BACKEND=django.core.mail.backends.locmem."
-        "EmailBackend), text messages to `accounts.sms.LocmemBackend`."
+        "EmailBackend), text messages to `outbox.sms.LocmemBackend`."
     )
     return text
 

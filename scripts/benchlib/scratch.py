@@ -91,7 +91,7 @@ def scratch_database():
         name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
         with override_settings(
             EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-            SMS_BACKEND="accounts.sms.LocmemBackend",
+            SMS_BACKEND="outbox.sms.LocmemBackend",
         ):
             yield name
     finally:

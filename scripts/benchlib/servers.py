@@ -31,7 +31,7 @@ STOP_WITHIN_SECONDS = 30
 # Variables that would make the servers differ from what the harness says it measures.
 INHERITED_NOT = ("DATABASE_URL", "REDIS_URL", "DJANGO_", "CELERY_")
 LOCMEM_EMAIL = "django.core.mail.backends.locmem.EmailBackend"
-LOCMEM_SMS = "accounts.sms.LocmemBackend"
+LOCMEM_SMS = "outbox.sms.LocmemBackend"
 PR_SET_PDEATHSIG = 1
 # What a server's log shows when something failed: Django's "Internal Server Error: /path"
 # and its traceback, gunicorn's [ERROR] and [CRITICAL] (a worker killed, timed out).

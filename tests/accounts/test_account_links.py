@@ -5,7 +5,8 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
 
-from accounts import roles, sms
+from accounts import roles
+from outbox import sms
 from tests.factories import ConsumerFactory
 
 pytestmark = pytest.mark.django_db

@@ -28,8 +28,11 @@ def test_loop_needs_a_positive_interval():
 def test_the_celery_task_runs_the_same_deadlines(monkeypatch):
     from disputes import tasks
 
-    monkeypatch.setattr(tasks, "run_all_deadlines", lambda now: {"x": 1})
-    assert tasks.process_deadlines.delay().get() == {"x": 1}
+    calls = []
+    monkeypatch.setattr(tasks, "run_all_deadlines", lambda now: calls.append(now) or {"x": 1})
+    assert tasks.sweep_deadlines.delay().get() == {"x": 1}
+    tasks.process_deadlines.delay()  # without a broker, beat's task sweeps in-process
+    assert len(calls) == 2
 
 
 def test_the_state_machine_can_be_drawn():

@@ -16,6 +16,7 @@ from deposits import services as deposit_services
 from deposits.models import DepositAccount
 from merchants import services
 from merchants.models import Category, Merchant, StoreFactChange
+from outbox.services import deliver_due
 from tests.factories import (
     DepositAccountFactory,
     MerchantFactory,
@@ -344,6 +345,7 @@ def test_a_change_lowering_the_requirement_closes_the_notice_and_lifts_the_restr
     assert account.top_up_amount_due == D("50000.00")
     assert deposit_services.restrict_lapsed_top_up(account=account, now=account.top_up_due_by)
     assert Merchant.objects.get(pk=store.pk).status == "restricted"
+    deliver_due()  # the notice and the restriction, whose commits these tests never run
     mailoutbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):

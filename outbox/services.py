@@ -1,0 +1,194 @@
+"""Queue a message inside the transaction of the change it reports; deliver it after commit.
+
+Delivery claims due rows with SKIP LOCKED, so several workers never send one row twice at
+once; a row is marked sent in the transaction that sent it. A process killed between the
+send and that commit sends the message again later: a message may arrive twice, never not
+at all.
+"""
+
+import logging
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import connection, transaction
+from django.utils import timezone
+
+from common import requestid
+
+from .models import OutboundMessage
+from .sms import send_sms
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 100
+MAX_ATTEMPTS = 12
+
+
+def queue_email(recipients, subject: str, body: str, *, sensitive: bool = False) -> None:
+    _queue(OutboundMessage.Channel.EMAIL, recipients, subject, body, sensitive)
+
+
+def queue_sms(recipient: str, body: str, *, sensitive: bool = False) -> None:
+    _queue(OutboundMessage.Channel.SMS, [recipient], "", body, sensitive)
+
+
+def queue_emails(messages: list[tuple[list[str], str, str]]) -> None:
+    """Many (recipients, subject, body) in one INSERT, as a deadline batch writes them."""
+    rows = [
+        _row(OutboundMessage.Channel.EMAIL, recipient, subject, body, False)
+        for recipients, subject, body in messages
+        for recipient in dict.fromkeys(recipients)
+    ]
+    _save(rows)
+
+
+def _queue(channel, recipients, subject, body, sensitive) -> None:
+    _save([_row(channel, to, subject, body, sensitive) for to in dict.fromkeys(recipients)])
+
+
+def _row(channel, recipient, subject, body, sensitive) -> OutboundMessage:
+    return OutboundMessage(
+        channel=channel,
+        recipient=recipient,
+        subject=str(subject)[:200],
+        body=str(body),
+        sensitive=sensitive,
+        request_id=requestid.get(),
+    )
+
+
+def _save(rows: list[OutboundMessage]) -> None:
+    if not rows:
+        return
+    OutboundMessage.objects.bulk_create(rows)
+    _deliver_after_commit()
+
+
+def _deliver_after_commit() -> None:
+    """One delivery task per transaction, however many messages it queued: a task already
+    registered in this savepoint or one enclosing it runs whenever these rows commit."""
+    current = set(connection.savepoint_ids)
+    if connection.in_atomic_block and any(
+        callback is _start_delivery and savepoints <= current
+        for savepoints, callback, _robust in connection.run_on_commit
+    ):
+        return
+    # Robust: a broker that is down must not fail a request whose change has committed;
+    # the periodic delivery picks the message up.
+    transaction.on_commit(_start_delivery, robust=True)
+
+
+def _start_delivery() -> None:
+    from .tasks import deliver_outbox
+
+    deliver_outbox.delay()
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Doubling from OUTBOX_RETRY_SECONDS, at most an hour apart."""
+    return timedelta(seconds=min(settings.OUTBOX_RETRY_SECONDS * 2 ** (attempts - 1), 3600))
+
+
+def deliver_due(now: datetime | None = None) -> int:
+    """Send every message due by `now`, a batch per transaction, until none is left; how
+    many were sent (a failure waits for its next attempt)."""
+    now = now or timezone.now()
+    sent = 0
+    while True:
+        with transaction.atomic():
+            batch = _claim_due(now)
+            if not batch:
+                return sent
+            with _mail_connection() as mail:
+                sent += sum(_send(message, now, mail) for message in batch)
+            OutboundMessage.objects.bulk_update(
+                batch, ["sent_at", "gave_up_at", "attempts", "last_error", "send_after", "body"]
+            )
+
+
+def _claim_due(now: datetime) -> list[OutboundMessage]:
+    due = OutboundMessage.objects.filter(
+        sent_at__isnull=True, gave_up_at__isnull=True, send_after__lte=now
+    ).order_by("send_after", "id")
+    if connection.features.has_select_for_update_skip_locked:
+        due = due.select_for_update(skip_locked=True)
+    return list(due[:BATCH_SIZE])
+
+
+def _send(message: OutboundMessage, now: datetime, mail) -> bool:
+    token = requestid.current_request_id.set(message.request_id)
+    try:
+        if message.channel == OutboundMessage.Channel.SMS:
+            send_sms(message.recipient, message.body)
+        else:
+            EmailMessage(
+                message.subject, message.body, None, [message.recipient], connection=mail
+            ).send(fail_silently=False)
+    except Exception as error:
+        message.attempts += 1
+        message.last_error = f"{type(error).__name__}: {error}"[:2000]
+        if message.attempts >= MAX_ATTEMPTS:
+            message.gave_up_at = now
+            logger.error("outbox: message %s given up after %s attempts", message.pk, MAX_ATTEMPTS)
+        else:
+            message.send_after = now + retry_delay(message.attempts)
+            logger.warning(
+                "outbox: message %s failed (attempt %s), next at %s: %s",
+                message.pk,
+                message.attempts,
+                message.send_after.isoformat(),
+                message.last_error,
+            )
+        return False
+    else:
+        message.sent_at = now
+        if message.sensitive:
+            message.body = ""
+        logger.info("outbox: message %s sent by %s", message.pk, message.channel)
+        return True
+    finally:
+        requestid.current_request_id.reset(token)
+
+
+@contextmanager
+def _mail_connection():
+    """One connection for a batch; if it cannot open, each message tries again and fails
+    alone, with the error recorded on it."""
+    mail = get_connection(fail_silently=False)
+    try:
+        mail.open()
+    except Exception:
+        logger.warning("outbox: the mail server refused a connection", exc_info=True)
+    try:
+        yield mail
+    finally:
+        mail.close()
+
+
+def seconds_to_next_retry(now: datetime | None = None) -> float | None:
+    """How long until the earliest message that failed is due again; None if none is."""
+    now = now or timezone.now()
+    next_attempt = (
+        OutboundMessage.objects.filter(
+            sent_at__isnull=True, gave_up_at__isnull=True, attempts__gt=0
+        )
+        .order_by("send_after")
+        .values_list("send_after", flat=True)
+        .first()
+    )
+    if next_attempt is None:
+        return None
+    return max((next_attempt - now).total_seconds(), 0.0)
+
+
+@transaction.atomic
+def try_again_now(messages) -> int:
+    """A person's retry of unsent messages, given up ones included; sent ones stay sent."""
+    count = messages.filter(sent_at__isnull=True).update(
+        send_after=timezone.now(), gave_up_at=None, attempts=0
+    )
+    if count:
+        _deliver_after_commit()
+    return count
