@@ -40,6 +40,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "common.middleware.HealthCheckMiddleware",
+    "common.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -200,11 +202,28 @@ DEADLINE_SWEEP_SHARDS = env.int("DEADLINE_SWEEP_SHARDS", default=2)
 # The first retry of a message that failed to send; each next one waits twice as long.
 OUTBOX_RETRY_SECONDS = env.int("OUTBOX_RETRY_SECONDS", default=30)
 
+# One JSON object a line in production (for the log pipeline), text in development.
+LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "common.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "common.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    # A line for every task run in-process (no broker) says nothing a person needs.
-    "loggers": {"celery.app.trace": {"level": "WARNING"}},
+    "loggers": {
+        # A line for every task run in-process (no broker) says nothing a person needs.
+        "celery.app.trace": {"level": "WARNING"},
+        # The request log replaces runserver's and gunicorn's own access lines.
+        "django.server": {"level": "WARNING"},
+    },
 }

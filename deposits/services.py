@@ -11,6 +11,7 @@ so its key stays free. The account passed in is refreshed in place with the new 
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common import pagecache
 from common.db import atomic_service, update_rows
+from common.logs import info_on_commit
 from merchants.models import Merchant, MerchantMember, StoreFactChange
 from outbox.services import queue_email
 
@@ -50,6 +52,8 @@ MAX_AMOUNT = Decimal("999999999999.99")
 EXIT_BLOCKERS: list[Callable[[Merchant], str | None]] = []
 
 Kind = LedgerEntry.Kind
+
+ledger_logger = logging.getLogger("ledger")
 
 
 class IdempotencyConflict(ValidationError):
@@ -223,6 +227,33 @@ class _Operation:
     def save_account(self) -> None:
         LedgerEntry.objects.bulk_create(self.entries)
         self.account.save(update_fields=["balance", "held", "arrears", "updated_at"])
+        log_entries(self.entries)
+
+
+def log_entries(entries: list[LedgerEntry]) -> None:
+    """One log line per ledger entry, once it has committed."""
+    info_on_commit(
+        ledger_logger,
+        [
+            (
+                f"ledger {entry.account_id} {entry.kind}: balance {entry.balance_delta:+}, "
+                f"held {entry.held_delta:+}, arrears {entry.arrears_delta:+}",
+                {
+                    "entry_id": entry.pk,
+                    "account_id": entry.account_id,
+                    "kind": entry.kind,
+                    "balance_delta": entry.balance_delta,
+                    "held_delta": entry.held_delta,
+                    "arrears_delta": entry.arrears_delta,
+                    "balance_after": entry.balance_after,
+                    "reference": entry.reference,
+                    "operation_key": entry.operation_key,
+                    "actor_id": entry.actor_id,
+                },
+            )
+            for entry in entries
+        ],
+    )
 
 
 def _store_owner(merchant: Merchant):
@@ -477,6 +508,7 @@ def hold_many(*, requests: list[HoldRequest], actor=None) -> list:
         results.append(entry)
     if posted:
         LedgerEntry.objects.bulk_create(posted)
+        log_entries(posted)
         touched = {entry.account_id for entry in posted}
         update_rows(DepositAccount, "held", {pk: accounts[pk].held for pk in touched})
         DepositAccount.objects.filter(pk__in=touched).update(updated_at=timezone.now())

@@ -1,0 +1,73 @@
+"""Middleware of the platform itself, before and around Django's own."""
+
+import logging
+import time
+
+from django.utils.functional import empty
+
+from . import health, requestid
+
+logger = logging.getLogger("requests")
+
+
+class HealthCheckMiddleware:
+    """Answers the load balancer's probes first, before host checks, HTTPS redirects or
+    sessions: a probe addresses a server by its IP over plain HTTP."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method in ("GET", "HEAD"):
+            if request.path == "/healthz":
+                return health.liveness()
+            if request.path == "/readyz":
+                return health.readiness()
+        return self.get_response(request)
+
+
+class RequestLogMiddleware:
+    """One line per request, under an id the response and every task it starts carry."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request_id = requestid.new_request_id(request.headers.get("X-Request-ID"))
+        token = requestid.current_request_id.set(request_id)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = request_id
+            logger.info(
+                "%s %s %s",
+                request.method,
+                _route(request),
+                response.status_code,
+                extra={
+                    "method": request.method,
+                    "route": _route(request),
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    "user_id": _user_id(request),
+                },
+            )
+            return response
+        finally:
+            requestid.current_request_id.reset(token)
+
+
+def _route(request) -> str:
+    """The URL pattern, not the path: a path can hold a one-time token (set-password)."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return "(unresolved)"
+    return "/" + match.route
+
+
+def _user_id(request):
+    """The signed-in user's id if the request already loaded it; never a query of its own."""
+    user = getattr(request, "user", None)
+    if user is None or getattr(user, "_wrapped", empty) is empty:
+        return None
+    return user.pk
