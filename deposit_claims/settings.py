@@ -146,6 +146,33 @@ STORAGES = {
         )
     },
 }
+# Evidence on S3-compatible object storage when a bucket is named. The objects stay private
+# (never a public bucket or ACL): every download goes through the access-checked views, and
+# a signed URL, should one ever be made, expires within minutes.
+S3_BUCKET = env("DJANGO_S3_BUCKET", default="")
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env("DJANGO_S3_ENDPOINT_URL", default=None),
+            "region_name": env("DJANGO_S3_REGION", default=None),
+            # Unset: boto's own chain (AWS_* variables, instance or task role).
+            "access_key": env("DJANGO_S3_ACCESS_KEY_ID", default=None),
+            "secret_key": env("DJANGO_S3_SECRET_ACCESS_KEY", default=None),
+            "location": env("DJANGO_S3_PREFIX", default=""),
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            # Signed URLs in Signature V4 too: boto still presigns with the deprecated V2,
+            # which AWS regions opened since 2014 refuse.
+            "signature_version": "s3v4",
+            "file_overwrite": False,
+            # A download spools to a temporary file past 1 MiB rather than holding the
+            # whole object in a worker's memory.
+            "max_memory_size": 1024 * 1024,
+        },
+    }
 WHITENOISE_USE_FINDERS = True
 
 EMAIL_BACKEND = env(

@@ -9,6 +9,7 @@ from django.utils import translation
 
 from common import effective
 from outbox import sms
+from tests.moto_s3 import bucket, s3, s3_endpoint, s3_storage  # noqa: F401 (fixtures)
 
 PROJECT_APPS = {"accounts", "merchants", "deposits", "disputes"}
 POSTGRES_ONLY = "needs PostgreSQL: run with DATABASE_URL=postgres://... (CI does)"
