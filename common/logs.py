@@ -33,6 +33,8 @@ class JsonFormatter(logging.Formatter):
             for key, value in vars(record).items()
             if key not in _RECORD_ATTRIBUTES and not key.startswith("_")
         )
+        if line.get("request_id") == "-":
+            line["request_id"] = None
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False, default=str)

@@ -223,6 +223,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker logs through LOGGING below (JSON lines in production), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # How many tasks one beat tick splits a storm of due deadlines into (one per worker
 # process is right); they claim rows with SKIP LOCKED, so none moves a complaint twice.
 DEADLINE_SWEEP_SHARDS = env.int("DEADLINE_SWEEP_SHARDS", default=2)
@@ -248,8 +250,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {
-        # A line for every task run in-process (no broker) says nothing a person needs.
-        "celery.app.trace": {"level": "WARNING"},
+        # A line for every task run in-process (no broker) says nothing a person needs; a
+        # worker's lines (received, retried, succeeded) are its history.
+        "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
         # The request log replaces runserver's and gunicorn's own access lines.
         "django.server": {"level": "WARNING"},
     },

@@ -11,7 +11,6 @@ from django.db.models import F, Q
 
 from common.db import MAX_ATTEMPTS, is_lock_conflict
 from deposits.deadlines import process_due_top_ups
-from outbox.services import deliver_due
 
 from . import services
 from .models import Complaint
@@ -201,12 +200,10 @@ REMINDED = (
 
 # Each function takes `now`, applies what is due through the services, and returns how
 # many things it moved. Lower layers first, so a restricted merchant is current before
-# complaints are processed; the messages that failed to send last, so that without a
-# broker the deadline loop also retries them.
+# complaints are processed.
 DEADLINE_FUNCTIONS: tuple[Callable[[datetime], int], ...] = (
     process_due_top_ups,
     process_due_complaints,
-    deliver_due,
 )
 
 

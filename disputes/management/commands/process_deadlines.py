@@ -6,10 +6,15 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from disputes.deadlines import DEADLINE_FUNCTIONS, run_all_deadlines
+from outbox.services import deliver_due
 
 
 class Command(BaseCommand):
-    help = "Apply every deadline that has passed (top-ups, complaint stages, reminders)."
+    help = (
+        "Apply every deadline that has passed (top-ups, complaint stages, reminders), then "
+        "send the messages whose earlier attempt failed: without a Celery broker, this "
+        "loop is what beat does in production."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -45,5 +50,7 @@ class Command(BaseCommand):
 
     def _run_once(self):
         now = timezone.now()
+        stamp = f"{timezone.localtime(now):%Y-%m-%d %H:%M:%S}"
         for name, moved in run_all_deadlines(now).items():
-            self.stdout.write(f"{timezone.localtime(now):%Y-%m-%d %H:%M:%S} {name}: {moved}")
+            self.stdout.write(f"{stamp} {name}: {moved}")
+        self.stdout.write(f"{stamp} messages sent: {deliver_due()}")
