@@ -10,7 +10,7 @@ SOAK_ACTIONS ?= 10000
 SOAK_SEED ?= 20261127
 SOAK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/claims_soak
 
-.PHONY: run test soak messages lint clean
+.PHONY: run serve test integration soak messages lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,20 @@ run: $(VENV)/.runtime-installed
 	  trap 'kill $$loop 2>/dev/null; wait $$loop 2>/dev/null' EXIT INT TERM; \
 	  $(MANAGE) runserver 127.0.0.1:$(PORT)
 
+# The production stack locally: gunicorn, a Celery worker and beat on PostgreSQL and Redis
+# (deploy.env when present; see deploy.env.example and docs/deployment.md).
+serve: $(VENV)/.runtime-installed
+	PORT=$(PORT) scripts/serve.sh
+
 test: $(VENV)/.dev-installed
 	$(BIN)/pytest -n 2
+
+# The production path for real: a Celery worker and beat, two gunicorn servers and S3
+# (moto) on PostgreSQL and Redis; creates and drops its own test database.
+INTEGRATION_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/claims_integration
+integration: $(VENV)/.dev-installed
+	INTEGRATION=1 DATABASE_URL=$(INTEGRATION_DATABASE_URL) \
+	  $(BIN)/pytest tests/integration -p no:cacheprovider
 
 # The long randomized soak on PostgreSQL (creates and drops its own test database).
 soak: $(VENV)/.dev-installed

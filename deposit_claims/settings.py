@@ -41,9 +41,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "common.middleware.HealthCheckMiddleware",
-    "common.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After the probes and static files, which would only drown the log.
+    "common.middleware.RequestLogMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -178,6 +179,10 @@ WHITENOISE_USE_FINDERS = True
 EMAIL_BACKEND = env(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
 )
+# The mail server as one URL, e.g. smtp+tls://user:password@smtp.example.com:587; it
+# chooses the SMTP backend and sets host, port, login and TLS together.
+if env("DJANGO_EMAIL_URL", default=""):
+    vars().update(env.email_url("DJANGO_EMAIL_URL"))
 # Links in e-mails and text messages point here.
 SITE_URL = env("DJANGO_SITE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="保证金理赔 <noreply@localhost>")

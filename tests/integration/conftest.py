@@ -4,6 +4,7 @@ gunicorn servers, and S3 (moto on loopback). `.ci/run` runs these with INTEGRATI
 import os
 
 import pytest
+from django.conf import settings
 from kombu import pools as kombu_pools
 
 from deposit_claims.celery import app as celery_app
@@ -18,6 +19,8 @@ def pytest_collection_modifyitems(config, items):
     """Every module here is marked `postgres` itself (its tests commit, for the other
     processes to see); all are skipped unless the integration job asks for them."""
     if os.environ.get("INTEGRATION"):
+        if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+            raise pytest.UsageError(f"INTEGRATION=1 needs PostgreSQL: {NOT_ASKED}")
         return
     for item in items:
         if "tests/integration/" in str(item.fspath):
