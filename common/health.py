@@ -64,7 +64,7 @@ CHECKS = {
 
 
 def _enabled(name: str) -> bool:
-    return name != "broker" or bool(settings.CELERY_BROKER_URL)
+    return name != "broker" or settings.BROKER_CONFIGURED
 
 
 def _timed(check) -> dict:

@@ -7,6 +7,7 @@ Every value has a safe development default; production sets the variables listed
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -208,8 +209,11 @@ DJANGO_FSM_LOG_STORAGE_METHOD = "common.fsmlog.CollectingBackend"
 
 # Celery runs tasks in-process when no broker is configured, so a fresh machine needs
 # no Redis; production sets CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0).
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+BROKER_CONFIGURED = bool(env("CELERY_BROKER_URL", default=""))
+# Without a broker, an in-memory transport: Celery still opens a producer for an eager
+# task, and its default would be an AMQP server on localhost.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="") or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not BROKER_CONFIGURED
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
@@ -220,6 +224,10 @@ CELERY_BEAT_SCHEDULE = {
     "deliver-outbox": {
         "task": "outbox.tasks.deliver_outbox",
         "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=60.0),
+    },
+    "housekeeping": {
+        "task": "deposit_claims.tasks.housekeeping",
+        "schedule": crontab(hour=3, minute=30),
     },
 }
 # A task is acknowledged when it has run, not when it starts: a worker killed mid-task

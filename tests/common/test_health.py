@@ -49,6 +49,7 @@ def test_readiness_fails_naming_the_dependency_but_never_its_error_text(client, 
 
 
 def test_readiness_checks_the_broker_when_one_is_configured(client, settings):
+    settings.BROKER_CONFIGURED = True
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens there
     from deposit_claims.celery import app
 

@@ -1,0 +1,10 @@
+from celery import shared_task
+from django.core.management import call_command
+
+
+@shared_task(ignore_result=True)
+def housekeeping() -> None:
+    """Beat runs this daily: expired sessions out of the database, evidence files no
+    complaint refers to out of the storage."""
+    call_command("clearsessions")
+    call_command("clean_orphan_uploads")
