@@ -9,6 +9,7 @@ from kombu import pools as kombu_pools
 
 from deposit_claims.celery import app as celery_app
 from tests.disputes.conftest import consumer, file, order, store  # noqa: F401
+from tests.moto_s3 import s3_variables
 
 from . import processes
 
@@ -36,12 +37,14 @@ def _production_password_hashers(settings):
 
 
 @pytest.fixture
-def stack_env(tmp_path):
+def stack_env(tmp_path, s3_endpoint, bucket):
+    """Every process on PostgreSQL, Redis (cache, sessions, broker) and S3 (moto)."""
     (tmp_path / "mailbox").mkdir()
     (tmp_path / "media").mkdir()
     processes.flush_redis()
     env = processes.environment(
         tmp_path,
+        **s3_variables(s3_endpoint, bucket),
         DEADLINE_SWEEP_SECONDS="2",
         # Only a task's own retry can resend a failed message within this test.
         OUTBOX_SWEEP_SECONDS="3600",
