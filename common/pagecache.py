@@ -63,7 +63,9 @@ def bump(*scopes: tuple) -> None:
     if not enabled() or not scopes:
         return
     keys = [_version_key(scope) for scope in scopes]
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    # Robust: a cache that fails here must not turn a committed change into an error, nor
+    # keep the callbacks after it (the outbox's delivery, the log lines) from running.
+    transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
 
 
 def store_scope(merchant_id: int) -> tuple:

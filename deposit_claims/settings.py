@@ -257,6 +257,7 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
             "formatter": LOG_FORMAT,
             "filters": ["request_id"],
         }

@@ -9,6 +9,7 @@ at all.
 import logging
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -67,12 +68,11 @@ def _save(rows: list[OutboundMessage]) -> None:
 
 
 def _deliver_after_commit() -> None:
-    """One delivery task per transaction, however many messages it queued: a task already
-    registered in this savepoint or one enclosing it runs whenever these rows commit."""
-    current = set(connection.savepoint_ids)
+    """One delivery task per transaction, however many messages it queued. A task already
+    registered runs whenever these rows commit: were a savepoint it belongs to rolled back,
+    Django would have dropped it, and a savepoint still open encloses these rows too."""
     if connection.in_atomic_block and any(
-        callback is _start_delivery and savepoints <= current
-        for savepoints, callback, _robust in connection.run_on_commit
+        callback is _start_delivery for _savepoints, callback, _robust in connection.run_on_commit
     ):
         return
     # Robust: a broker that is down must not fail a request whose change has committed;
@@ -91,18 +91,27 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(settings.OUTBOX_RETRY_SECONDS * 2 ** (attempts - 1), 3600))
 
 
-def deliver_due(now: datetime | None = None) -> int:
-    """Send every message due by `now`, a batch per transaction, until none is left; how
-    many were sent (a failure waits for its next attempt)."""
+class Delivery(NamedTuple):
+    sent: int
+    # The earliest next attempt of a message that failed in this run, if one did.
+    next_retry_at: datetime | None
+
+
+def deliver_due(now: datetime | None = None) -> Delivery:
+    """Send every message due by `now`, a batch per transaction, until none is left."""
     now = now or timezone.now()
-    sent = 0
+    sent, retries = 0, []
     while True:
         with transaction.atomic():
             batch = _claim_due(now)
             if not batch:
-                return sent
+                return Delivery(sent, min(retries, default=None))
             with _mail_connection() as mail:
-                sent += sum(_send(message, now, mail) for message in batch)
+                for message in batch:
+                    if _send(message, now, mail):
+                        sent += 1
+                    elif message.gave_up_at is None:
+                        retries.append(message.send_after)
             OutboundMessage.objects.bulk_update(
                 batch, ["sent_at", "gave_up_at", "attempts", "last_error", "send_after", "body"]
             )
@@ -165,22 +174,6 @@ def _mail_connection():
         yield mail
     finally:
         mail.close()
-
-
-def seconds_to_next_retry(now: datetime | None = None) -> float | None:
-    """How long until the earliest message that failed is due again; None if none is."""
-    now = now or timezone.now()
-    next_attempt = (
-        OutboundMessage.objects.filter(
-            sent_at__isnull=True, gave_up_at__isnull=True, attempts__gt=0
-        )
-        .order_by("send_after")
-        .values_list("send_after", flat=True)
-        .first()
-    )
-    if next_attempt is None:
-        return None
-    return max((next_attempt - now).total_seconds(), 0.0)
 
 
 @transaction.atomic

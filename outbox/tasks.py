@@ -1,10 +1,12 @@
 from celery import shared_task
 from django.db import OperationalError
+from django.utils import timezone
 
-from .services import deliver_due, seconds_to_next_retry
+from .services import deliver_due
 
-# A message that failed is tried again by this task itself when its next attempt is this
-# close; later ones are left to the periodic run (CELERY_BEAT_SCHEDULE).
+# A message that failed in a run is tried again by the same task when its next attempt is
+# this close; later ones (a longer outage) are left to beat's periodic run, so tasks do not
+# pile up in the broker while the mail server is down.
 RETRY_HORIZON_SECONDS = 300
 
 
@@ -18,8 +20,9 @@ RETRY_HORIZON_SECONDS = 300
 def deliver_outbox(self) -> int:
     """Started after each commit that queued a message, and every minute by beat; running
     it twice at once sends nothing twice (rows are claimed with SKIP LOCKED)."""
-    sent = deliver_due()
-    wait = seconds_to_next_retry()
-    if wait is not None and wait <= RETRY_HORIZON_SECONDS and not self.request.is_eager:
-        raise self.retry(countdown=wait)
-    return sent
+    delivery = deliver_due()
+    if delivery.next_retry_at is not None and not self.request.is_eager:
+        wait = max((delivery.next_retry_at - timezone.now()).total_seconds(), 0.0)
+        if wait <= RETRY_HORIZON_SECONDS:
+            raise self.retry(countdown=wait)
+    return delivery.sent

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -273,3 +273,20 @@ def test_a_payout_sent_shows_on_the_complaint_page(client, complaint, consumer, 
     )
     _page, queries = _get(client, _complaint_url(complaint))
     assert queries > 5
+
+
+def test_a_cache_failing_after_a_commit_neither_fails_the_change_nor_stops_what_follows(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    from common import pagecache
+
+    def unreachable(keys):
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(pagecache, "enabled", lambda: True)
+    monkeypatch.setattr(pagecache.cache, "delete_many", unreachable)
+    after = []
+    with django_capture_on_commit_callbacks(execute=True):
+        pagecache.bump(("store", 1))
+        transaction.on_commit(lambda: after.append("ran"))
+    assert after == ["ran"]

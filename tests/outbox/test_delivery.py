@@ -47,12 +47,40 @@ def test_a_queued_message_is_a_row_until_the_transaction_commits(
     assert OutboundMessage.objects.filter(sent_at__isnull=False).count() == 2
 
 
+def test_a_transaction_of_many_savepoints_starts_one_delivery(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        for n in range(5):
+            with transaction.atomic():
+                services.queue_email([f"user{n}@example.com"], "Subject", "Body")
+        with pytest.raises(RuntimeError), transaction.atomic():
+            services.queue_email(["undone@example.com"], "Subject", "Body")
+            raise RuntimeError("this savepoint rolls back")
+
+    assert len(callbacks) == 1
+    assert sorted(m.to[0] for m in mail.outbox) == [f"user{n}@example.com" for n in range(5)]
+
+
+def test_a_delivery_registered_in_a_savepoint_rolled_back_is_registered_again(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        with pytest.raises(RuntimeError), transaction.atomic():
+            services.queue_email(["undone@example.com"], "Subject", "Body")
+            raise RuntimeError("this savepoint rolls back")
+        services.queue_email(["kept@example.com"], "Subject", "Body")
+
+    assert len(callbacks) == 1
+    assert [m.to for m in mail.outbox] == [["kept@example.com"]]
+
+
 def test_a_change_rolled_back_leaves_no_message_behind():
     with pytest.raises(RuntimeError), transaction.atomic():
         services.queue_email(["a@example.com"], "Subject", "Body")
         raise RuntimeError("the change failed")
     assert not OutboundMessage.objects.exists()
-    assert services.deliver_due() == 0
+    assert services.deliver_due().sent == 0
     assert mail.outbox == []
 
 
@@ -70,8 +98,8 @@ def test_a_message_whose_task_never_ran_is_sent_by_the_deadline_loop():
 
 def test_delivering_twice_sends_each_message_once():
     services.queue_email(["a@example.com"], "Subject", "Body")
-    assert services.deliver_due() == 1
-    assert services.deliver_due() == 0
+    assert services.deliver_due().sent == 1
+    assert services.deliver_due().sent == 0
     assert len(mail.outbox) == 1
 
 
@@ -80,24 +108,25 @@ def test_a_failed_send_waits_and_is_tried_again_with_a_growing_delay(flaky_backe
     services.queue_email(["a@example.com"], "Subject", "Body")
     start = timezone.now()
 
-    assert services.deliver_due(start) == 0
+    assert services.deliver_due(start).sent == 0
     message = OutboundMessage.objects.get()
     assert message.attempts == 1
     assert "mail server down" in message.last_error
     assert message.send_after == start + timedelta(seconds=30)
-    assert services.deliver_due(start + timedelta(seconds=29)) == 0  # not due yet
+    assert services.deliver_due(start + timedelta(seconds=29)).sent == 0  # not due yet
     assert OutboundMessage.objects.get().attempts == 1
 
-    assert services.deliver_due(start + timedelta(seconds=30)) == 0
+    assert services.deliver_due(start + timedelta(seconds=30)) == (
+        0,
+        start + timedelta(seconds=90),
+    )
     message.refresh_from_db()
     assert (message.attempts, message.send_after) == (2, start + timedelta(seconds=90))
-    assert services.seconds_to_next_retry(start + timedelta(seconds=30)) == 60
 
-    assert services.deliver_due(start + timedelta(seconds=90)) == 1
+    assert services.deliver_due(start + timedelta(seconds=90)) == (1, None)
     message.refresh_from_db()
     assert message.sent_at is not None and message.attempts == 2
     assert len(mail.outbox) == 1
-    assert services.seconds_to_next_retry() is None
 
 
 def test_a_message_that_keeps_failing_is_given_up_and_logged(flaky_backends, caplog):
@@ -112,14 +141,14 @@ def test_a_message_that_keeps_failing_is_given_up_and_logged(flaky_backends, cap
     assert message.gave_up_at is not None and message.sent_at is None
     assert message.attempts == services.MAX_ATTEMPTS
     assert "given up" in caplog.text
-    assert services.deliver_due(moment) == 0
+    assert services.deliver_due(moment).sent == 0
     assert sms.outbox == []
 
 
 def test_one_failing_message_does_not_hold_back_the_others(flaky_backends):
     flaky_backends["email"] = 1
     services.queue_email(["first@example.com", "second@example.com"], "Subject", "Body")
-    assert services.deliver_due() == 1
+    assert services.deliver_due().sent == 1
     assert [m.to for m in mail.outbox] == [["second@example.com"]]
 
 
@@ -155,7 +184,7 @@ def test_two_workers_delivering_at_once_send_each_message_exactly_once(monkeypat
     def worker():
         barrier.wait()
         try:
-            return services.deliver_due()
+            return services.deliver_due().sent
         finally:
             connection.close()
 

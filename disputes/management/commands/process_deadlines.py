@@ -53,4 +53,4 @@ class Command(BaseCommand):
         stamp = f"{timezone.localtime(now):%Y-%m-%d %H:%M:%S}"
         for name, moved in run_all_deadlines(now).items():
             self.stdout.write(f"{stamp} {name}: {moved}")
-        self.stdout.write(f"{stamp} messages sent: {deliver_due()}")
+        self.stdout.write(f"{stamp} messages sent: {deliver_due().sent}")
