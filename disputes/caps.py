@@ -85,14 +85,21 @@ def counted(complaint: Complaint) -> Count:
     if status == Status.SETTLED:
         return _settlement(complaint)
     if status in (Status.UNDER_REVIEW, Status.AWAITING_INFO):
-        # What the escalation set aside: the claim, at most the suggestion.
-        likely = min(complaint.claimed_amount, complaint.suggested_amount)
-        return Count(total=likely, refund=min(likely, complaint.suggested_refund))
-    if status == Status.AWAITING_APPROVAL:
-        return _lines_count(complaint.pending_decision.lines.all(), paid=False)
-    if status == Status.AWAITING_MERCHANT_PAYMENT:
-        return _lines_count(complaint.final_decision.lines.all(), paid=False)
+        return _likely_award(complaint)
+    if status in (Status.AWAITING_APPROVAL, Status.AWAITING_MERCHANT_PAYMENT):
+        # A page reads the complaint and its decisions in two statements, without a lock:
+        # the decision may have been approved or sent back in between.
+        decision = complaint.pending_decision or complaint.final_decision
+        if decision is None:
+            return _likely_award(complaint)
+        return _lines_count(decision.lines.all(), paid=False)
     return _paid_to_consumer(complaint)
+
+
+def _likely_award(complaint: Complaint) -> Count:
+    """What the escalation set aside: the claim, at most the suggestion."""
+    likely = min(complaint.claimed_amount, complaint.suggested_amount)
+    return Count(total=likely, refund=min(likely, complaint.suggested_refund))
 
 
 def _with_counts(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:

@@ -122,7 +122,7 @@ def _claim_due(now: datetime) -> list[OutboundMessage]:
         sent_at__isnull=True, gave_up_at__isnull=True, send_after__lte=now
     ).order_by("send_after", "id")
     if connection.features.has_select_for_update_skip_locked:
-        due = due.select_for_update(skip_locked=True)
+        due = due.select_for_update(skip_locked=True, no_key=True, of=("self",))
     return list(due[:BATCH_SIZE])
 
 

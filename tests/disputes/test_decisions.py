@@ -440,3 +440,16 @@ def test_an_approved_pay_first_award_gives_72_hours_from_the_approval(large, sto
         later + timedelta(hours=72),
     )
     assert account_of(store).held == Decimal("6000.00")
+
+
+def test_an_award_approved_between_reading_a_case_and_its_decisions_still_counts(large, store):
+    from disputes import caps
+    from disputes.models import Complaint
+
+    complaint, reviewer = large
+    decide(complaint, reviewer)
+    read_before = Complaint.objects.get(pk=complaint.pk)  # awaiting approval
+    services.approve_decision(complaint=complaint, actor=senior_user())
+    # Its decisions are read only now, when the award is final and no longer pending.
+    assert read_before.status == S.AWAITING_APPROVAL
+    assert caps.counted(read_before).total == Decimal("6010.00")
