@@ -39,22 +39,28 @@ class RequestLogMiddleware:
         try:
             response = self.get_response(request)
             response["X-Request-ID"] = request_id
-            logger.info(
-                "%s %s %s",
-                request.method,
-                _route(request),
-                response.status_code,
-                extra={
-                    "method": request.method,
-                    "route": _route(request),
-                    "status": response.status_code,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                    "user_id": _user_id(request),
-                },
-            )
+            if logger.isEnabledFor(logging.INFO):
+                self._log(request, response, started)
             return response
         finally:
             requestid.current_request_id.reset(token)
+
+    @staticmethod
+    def _log(request, response, started: float) -> None:
+        route = _route(request)
+        logger.info(
+            "%s %s %s",
+            request.method,
+            route,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "route": route,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "user_id": _user_id(request),
+            },
+        )
 
 
 def _route(request) -> str:
