@@ -1,8 +1,13 @@
 """Account writes: creating consumer accounts and sending the set-password link."""
 
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
+from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -14,6 +19,8 @@ from outbox.services import queue_email, queue_sms
 
 from . import roles
 from .identifiers import is_mobile, normalize_identifier
+
+CREATE_LINK_SALT = "accounts.create-account-link"
 
 
 def get_or_create_consumer(*, identifier: str, display_name: str = ""):
@@ -52,32 +59,82 @@ def send_password_link(*, user, base_url: str) -> None:
             "token": default_token_generator.make_token(user),
         },
     )
-    claimed = user.has_usable_password()
-    if is_mobile(user.username):
+    _send_link(user.username, link, claimed=user.has_usable_password())
+
+
+def send_create_link(*, username: str, display_name: str, base_url: str) -> None:
+    """Queue a link that creates the account when it is used: asking for one writes no
+    account, so a stranger's sign-ups leave nothing behind."""
+    token = signing.dumps(
+        {"username": username, "display_name": display_name}, salt=CREATE_LINK_SALT
+    )
+    link = base_url + reverse("accounts:create_account", kwargs={"token": token})
+    _send_link(username, link, claimed=False)
+
+
+def _send_link(username: str, link: str, *, claimed: bool) -> None:
+    if is_mobile(username):
         queue_sms(
-            user.username,
+            username,
             _("[Deposit Claims] Set your password within 24 hours: %(link)s") % {"link": link},
             sensitive=True,
         )
         return
     subject = _("Reset your password") if claimed else _("Set your password")
-    body = render_to_string(
-        "accounts/email/password_link.txt", {"user": user, "link": link, "claimed": claimed}
+    body = render_to_string("accounts/email/password_link.txt", {"link": link, "claimed": claimed})
+    queue_email([username], subject, body, sensitive=True)
+
+
+@dataclass(frozen=True)
+class AccountRequest:
+    """What a create-account link carries: the identifier it was sent to, the name given."""
+
+    username: str
+    display_name: str
+
+
+def read_create_link(token: str) -> AccountRequest | None:
+    """The request a link carries, if it is genuine, unexpired and its account not yet made."""
+    try:
+        data = signing.loads(token, salt=CREATE_LINK_SALT, max_age=settings.PASSWORD_RESET_TIMEOUT)
+    except signing.BadSignature:
+        return None
+    request = AccountRequest(data["username"], data["display_name"])
+    existing = get_user_model().objects.filter(username=request.username).first()
+    if existing is not None and existing.has_usable_password():
+        return None
+    return request
+
+
+@transaction.atomic
+def create_account_from_link(*, token: str, password: str):
+    """The owner of the identifier, proven by the link, makes the account (or claims the one
+    the order import made for it meanwhile) with their password."""
+    request = read_create_link(token)
+    if request is None:
+        raise ValidationError(
+            _("This link has been used or has expired. Ask for a new one."), code="invalid_link"
+        )
+    user, _created = get_or_create_consumer(
+        identifier=request.username, display_name=request.display_name
     )
-    queue_email([user.username], subject, body, sensitive=True)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return user
 
 
 @transaction.atomic
 def request_account_link(
     *, identifier: str, display_name: str, base_url: str, create: bool
 ) -> None:
-    """Sign-up and password reset share one path so that neither reveals who has an account."""
-    User = get_user_model()
+    """Sign-up and password reset share one path so that neither reveals who has an account.
+
+    Neither writes to an account: a known one gets a link to set its password, an unknown
+    one (sign-up only) a link that creates it when used, with the name given here.
+    """
     username = normalize_identifier(identifier)
-    if create:
-        user, _created = get_or_create_consumer(identifier=username, display_name=display_name)
-    else:
-        user = User.objects.filter(username=username, is_active=True).first()
-        if user is None:
-            return
-    send_password_link(user=user, base_url=base_url)
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is not None:
+        send_password_link(user=user, base_url=base_url)
+    elif create:
+        send_create_link(username=username, display_name=display_name, base_url=base_url)

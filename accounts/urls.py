@@ -12,4 +12,5 @@ urlpatterns = [
     path("password-reset/", views.password_reset, name="password_reset"),
     path("link-sent/", views.link_sent, name="link_sent"),
     path("set-password/<uidb64>/<token>/", views.SetPasswordView.as_view(), name="set_password"),
+    path("create/<str:token>/", views.create_account, name="create_account"),
 ]

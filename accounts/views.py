@@ -1,8 +1,12 @@
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import SetPasswordForm
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from . import services
@@ -59,3 +63,28 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         messages.success(self.request, _("Your password is set. Log in with it now."))
         return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def create_account(request, token):
+    """A sign-up link used: the account is made now, with the password chosen here."""
+    account_request = services.read_create_link(token)
+    if account_request is None:
+        return render(request, "accounts/set_password.html", {"validlink": False})
+    # The would-be account, unsaved, so the password validators can compare against it.
+    user = get_user_model()(
+        username=account_request.username, display_name=account_request.display_name
+    )
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.create_account_from_link(
+                token=token, password=form.cleaned_data["new_password1"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Your password is set. Log in with it now."))
+            return redirect("accounts:login")
+    return render(request, "accounts/set_password.html", {"validlink": True, "form": form})

@@ -934,6 +934,7 @@ class ComplaintAdmin(admin.ModelAdmin):
         action = ACTIONS_BY_SLUG[slug]
         complaint = self._case(request, complaint_id)
         case_url = reverse("admin:disputes_complaint_change", args=[complaint.pk])
+        # A POST is checked by the action's service, which says why it refuses on the form.
         if request.method == "GET" and not action.may(complaint, request.user):
             self.message_user(
                 request,

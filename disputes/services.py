@@ -41,7 +41,7 @@ from .models import (
     Party,
 )
 from .notifications import Notice, notify, notify_many
-from .permissions import SYSTEM, act_as_consumer, act_for_merchant, is_system
+from .permissions import SYSTEM, act_as_consumer, act_for_merchant, is_reviewer, is_system
 from .uploads import MAX_FILES_PER_PARTY, validate_upload
 
 
@@ -246,7 +246,7 @@ def file_complaint(
 def post_message(*, complaint: Complaint, author, body: str, internal: bool = False) -> Message:
     complaint = _lock(complaint, timezone.now())
     party = _party_of(complaint, author)
-    if internal and party != Party.PLATFORM:
+    if internal and not is_reviewer(complaint, author):
         raise _not_allowed(_("write internal notes on"))
     if complaint.status == Complaint.Status.CLOSED and party != Party.PLATFORM:
         raise _not_allowed(_("write on"))

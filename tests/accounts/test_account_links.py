@@ -25,7 +25,7 @@ def post_and_deliver(client, django_capture_on_commit_callbacks):
 
 
 def _link_in(text):
-    return re.search(r"https?://\S+/set-password/\S+/", text).group(0)
+    return re.search(r"https?://\S+/(?:set-password|create)/\S+/", text).group(0)
 
 
 def _set_password(client, link, password=PASSWORD):
@@ -35,19 +35,61 @@ def _set_password(client, link, password=PASSWORD):
     )
 
 
-def test_sign_up_by_email_creates_a_consumer_and_mails_a_set_password_link(
+def test_sign_up_by_email_mails_a_link_that_creates_the_consumer_when_used(
     client, post_and_deliver
 ):
     response = post_and_deliver(
         reverse("accounts:signup"), {"identifier": "Neo@Example.com", "display_name": "尼奥"}
     )
     assert response.url == reverse("accounts:link_sent")
+    assert not User.objects.exists()  # asking for a link writes no account
+    assert mail.outbox[0].to == ["neo@example.com"]
+
+    assert _set_password(client, _link_in(mail.outbox[0].body)).url == reverse("accounts:login")
+
     user = User.objects.get(username="neo@example.com")
     assert user.groups.filter(name=roles.CONSUMERS).exists()
-    assert not user.has_usable_password()
-    assert mail.outbox[0].to == ["neo@example.com"]
-    assert _set_password(client, _link_in(mail.outbox[0].body)).url == reverse("accounts:login")
+    assert user.display_name == "尼奥"
     assert client.login(username="NEO@example.com", password=PASSWORD)
+
+
+def test_sign_ups_for_invented_addresses_leave_no_account_behind(post_and_deliver):
+    for n in range(5):
+        post_and_deliver(reverse("accounts:signup"), {"identifier": f"made-up{n}@example.com"})
+    assert not User.objects.exists()
+
+
+def test_sign_up_never_changes_an_existing_account(post_and_deliver):
+    imported = ConsumerFactory(username="imported@example.com", display_name="")
+    imported.set_unusable_password()
+    imported.save()
+
+    post_and_deliver(
+        reverse("accounts:signup"),
+        {"identifier": "imported@example.com", "display_name": "平台客服，加微信 kf888"},
+    )
+
+    imported.refresh_from_db()
+    assert imported.display_name == ""
+    assert "/set-password/" in mail.outbox[0].body  # the owner's own link to claim it
+
+
+def test_a_forged_or_altered_create_link_is_refused(client, post_and_deliver):
+    post_and_deliver(reverse("accounts:signup"), {"identifier": "real@example.com"})
+    link = _link_in(mail.outbox[0].body)
+    signature_end = link[-3]
+    altered = link[:-3] + ("A" if signature_end != "A" else "B") + link[-2:]
+    page = client.get(altered)
+    assert page.status_code == 200 and page.context["validlink"] is False
+    response = client.post(altered, {"new_password1": PASSWORD, "new_password2": PASSWORD})
+    assert response.context["validlink"] is False
+    assert not User.objects.exists()
+
+
+def test_a_create_link_expires_with_the_password_links(client, post_and_deliver, settings):
+    post_and_deliver(reverse("accounts:signup"), {"identifier": "late@example.com"})
+    settings.PASSWORD_RESET_TIMEOUT = -1
+    assert client.get(_link_in(mail.outbox[0].body)).context["validlink"] is False
 
 
 def test_sign_up_by_mobile_sends_the_link_by_text_message(client, post_and_deliver):

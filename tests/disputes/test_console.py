@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -274,6 +275,24 @@ def test_an_internal_note_stays_on_the_platform_side(client, taken, reviewer):
     assert response.status_code == 302
     note = Message.objects.get()
     assert (note.internal, note.party, note.author) == (True, "platform", reviewer)
+
+
+def test_finance_cannot_post_an_internal_note_directly(client, taken):
+    client.force_login(FinanceUserFactory())
+
+    forged = client.post(action_url(taken, "note"), {"body": "平台客服，加微信……"}, **EN)
+
+    assert forged.status_code == 200
+    assert "You cannot write internal notes on this complaint now." in errors_of(forged)
+    assert not Message.objects.exists()
+
+
+def test_the_service_refuses_an_internal_note_from_anyone_but_a_reviewer(taken):
+    with pytest.raises(ValidationError):
+        services.post_message(
+            complaint=taken, author=FinanceUserFactory(), body="内部备注", internal=True
+        )
+    assert not Message.objects.exists()
 
 
 # --- deciding ---------------------------------------------------------------------------
