@@ -3,7 +3,10 @@
 import logging
 import time
 
+from django.conf import settings
+from django.shortcuts import render
 from django.utils.functional import empty
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from . import health, requestid
 
@@ -77,3 +80,40 @@ def _user_id(request):
     if user is None or getattr(user, "_wrapped", empty) is empty:
         return None
     return user.pk
+
+
+class RequestBodyLimitMiddleware:
+    """Refuses a request whose declared body is larger than MAX_REQUEST_BODY_BYTES before a
+    byte of it is read (nothing before this reads the body); the proxy in front enforces
+    the same limit on bodies sent without a declared length."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > settings.MAX_REQUEST_BODY_BYTES:
+            return self._too_large(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def _too_large(request):
+        referer = request.META.get("HTTP_REFERER", "")
+        same_site = url_has_allowed_host_and_scheme(
+            referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        response = render(
+            request,
+            "request_too_large.html",
+            {
+                "limit_mb": settings.MAX_REQUEST_BODY_BYTES // (1024 * 1024),
+                "back_url": referer if same_site else "/",
+            },
+            status=413,
+        )
+        # The unread body is still on the connection: it must not be taken for a request.
+        response["Connection"] = "close"
+        return response

@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "common.middleware.RequestBodyLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -176,6 +177,12 @@ if S3_BUCKET:
         },
     }
 WHITENOISE_USE_FINDERS = True
+
+# A request's body: at most this much in all, refused before it is read (each evidence
+# file is also at most 10 MB); the proxy in front must allow as much and no more
+# (nginx: client_max_body_size 50m). Form fields besides files: Django's 2.5 MB.
+MAX_REQUEST_BODY_BYTES = env.int("DJANGO_MAX_REQUEST_BYTES", default=50 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 EMAIL_BACKEND = env(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
