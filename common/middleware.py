@@ -117,3 +117,15 @@ class RequestBodyLimitMiddleware:
         # The unread body is still on the connection: it must not be taken for a request.
         response["Connection"] = "close"
         return response
+
+
+class PermissionsPolicyMiddleware:
+    """Every response tells the browser which powerful features no page here may use."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response

@@ -47,7 +47,7 @@ def browser():
 @pytest.fixture
 def open_page(browser, reference_data, live_server):
     """A new page at a viewport and language; `shot(name)` saves a screenshot to look at."""
-    contexts = []
+    contexts, console_errors = [], []
 
     def open_(language="zh-hans", viewport=DESKTOP):
         context = browser.new_context(
@@ -59,6 +59,13 @@ def open_page(browser, reference_data, live_server):
         contexts.append(context)
         page = context.new_page()
         page.base = live_server.url
+        # A script or style the Content-Security-Policy refuses shows here, as any error.
+        page.on(
+            "console",
+            lambda message: message.type == "error"
+            and console_errors.append(f"{page.url}: {message.text} {message.location}"),
+        )
+        page.on("pageerror", lambda error: console_errors.append(f"{page.url}: {error}"))
 
         def shot(name):
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -71,6 +78,7 @@ def open_page(browser, reference_data, live_server):
     yield open_
     for context in contexts:
         context.close()
+    assert console_errors == [], "\n".join(console_errors)
 
 
 def log_in(page, username, password):
