@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "csp",
+    "axes",
     "django_fsm",
     "django_fsm_log",
     "deposit_claims",
@@ -58,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "common.middleware.RequestBodyLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # The benchmark harness serves its baseline views beside the app's (deposit_claims.bench_urls).
@@ -118,7 +121,24 @@ else:
 PAGE_CACHE = bool(REDIS_URL) and env("DJANGO_PAGE_CACHE", default="on") != "off"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["accounts.backends.IdentifierBackend"]
+# django-axes first: it refuses a locked-out account before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "accounts.backends.IdentifierBackend",
+]
+# Login lockout per account (accounts.lockout): counted in the database every server
+# shares, listed in the console, lifted there by a senior reviewer or a superuser.
+AXES_FAILURE_LIMIT = 5
+# Per account only: an address locked after a few failures would lock out every consumer
+# behind a mobile carrier's shared address (carrier-grade NAT).
+AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_USERNAME_CALLABLE = "accounts.lockout.username_of"
+AXES_COOLOFF_TIME = "accounts.lockout.cool_off"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.locked_out_response"
+AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

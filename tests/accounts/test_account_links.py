@@ -8,6 +8,7 @@ from django.urls import reverse
 from accounts import roles
 from outbox import sms
 from tests.factories import ConsumerFactory
+from tests.login import logs_in
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +51,7 @@ def test_sign_up_by_email_mails_a_link_that_creates_the_consumer_when_used(
     user = User.objects.get(username="neo@example.com")
     assert user.groups.filter(name=roles.CONSUMERS).exists()
     assert user.display_name == "尼奥"
-    assert client.login(username="NEO@example.com", password=PASSWORD)
+    assert logs_in(client, "NEO@example.com", PASSWORD)
 
 
 def test_sign_ups_for_invented_addresses_leave_no_account_behind(post_and_deliver):
@@ -97,7 +98,7 @@ def test_sign_up_by_mobile_sends_the_link_by_text_message(client, post_and_deliv
     ((to, body),) = sms.outbox
     assert to == "13900002222"
     _set_password(client, _link_in(body))
-    assert client.login(username="13900002222", password=PASSWORD)
+    assert logs_in(client, "13900002222", PASSWORD)
 
 
 def test_a_set_password_link_works_only_once(client, post_and_deliver):
@@ -130,7 +131,7 @@ def test_password_reset_sends_a_working_link(client, post_and_deliver):
     ConsumerFactory(username="forgot@example.com")
     post_and_deliver(reverse("accounts:password_reset"), {"identifier": "forgot@example.com"})
     _set_password(client, _link_in(mail.outbox[0].body), "another-Long-pass-7")
-    assert client.login(username="forgot@example.com", password="another-Long-pass-7")
+    assert logs_in(client, "forgot@example.com", "another-Long-pass-7")
 
 
 @pytest.mark.parametrize("identifier", ["", "12345", "not-an-email@", "23800138000"])

@@ -7,6 +7,7 @@ from django.test import Client
 
 from accounts.demo import DEMO_PASSWORD
 from merchants.models import Merchant
+from tests.login import logs_in
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +59,6 @@ def test_seed_demo_prints_logins_that_work():
     for username, home in expected_home.items():
         assert username in printed
         client = Client()
-        assert client.login(username=username, password=DEMO_PASSWORD), username
+        assert logs_in(client, username, DEMO_PASSWORD), username
         assert client.get("/").url == home
         assert client.get(home).status_code == 200, username

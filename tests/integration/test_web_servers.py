@@ -8,7 +8,7 @@ import redis
 from django.urls import reverse
 
 from . import processes
-from .browser import Browser, log_in
+from .browser import PASSWORD, Browser, log_in
 
 pytestmark = pytest.mark.postgres
 
@@ -49,3 +49,19 @@ def test_a_change_through_one_server_shows_at_once_on_a_page_the_other_cached(
     assert status == 302
 
     assert "快递单号 SF1234567890" in html.unescape(browser.get(server_a + page)[1])
+
+
+def test_a_lockout_earned_on_one_server_holds_on_the_other(two_web_servers, consumer):
+    server_a, server_b = two_web_servers
+    login = reverse("accounts:login")
+    guesser = Browser()
+    for _ in range(5):
+        guesser.post(
+            server_a + login, server_a + login, {"username": consumer.username, "password": "guess"}
+        )
+
+    status, _page = Browser().post(
+        server_b + login, server_b + login, {"username": consumer.username, "password": PASSWORD}
+    )
+
+    assert status == 429

@@ -11,6 +11,7 @@ from accounts import roles
 from merchants.forms import ORDER_COLUMNS
 from merchants.models import Order
 from tests.factories import ConsumerFactory, MerchantFactory
+from tests.login import logs_in
 
 pytestmark = pytest.mark.django_db
 
@@ -175,5 +176,5 @@ def test_an_imported_consumer_claims_the_account_and_sees_their_orders(
         page.request["PATH_INFO"],
         {"new_password1": "a-long-Pass-phrase-9", "new_password2": "a-long-Pass-phrase-9"},
     )
-    assert client.login(username="buyer@example.com", password="a-long-Pass-phrase-9")
+    assert logs_in(client, "buyer@example.com", "a-long-Pass-phrase-9")
     assert "无线耳机" in client.get("/orders/").content.decode()
