@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from . import services
+from . import services, throttle
 from .forms import IdentifierForm, LoginForm, SignUpForm
 
 
@@ -22,15 +22,27 @@ class LoginView(auth_views.LoginView):
 def _request_link(request, *, form_class, create: bool, template: str):
     form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.request_account_link(
-            identifier=form.cleaned_data["identifier"],
-            display_name=form.cleaned_data.get("display_name", ""),
-            base_url=request.build_absolute_uri("/").rstrip("/"),
-            create=create,
-        )
-        request.session["link_sent_to"] = form.cleaned_data["identifier"]
+        if throttle.too_many_from_address(request, "accounts:links"):
+            return _too_many(request, template, form)
+        identifier = form.cleaned_data["identifier"]
+        # Past its limit an address gets nothing more, yet the same answer as ever, which
+        # says nothing about whether an account exists.
+        if not throttle.too_many_to(request, identifier):
+            services.request_account_link(
+                identifier=identifier,
+                display_name=form.cleaned_data.get("display_name", ""),
+                base_url=request.build_absolute_uri("/").rstrip("/"),
+                create=create,
+            )
+        request.session["link_sent_to"] = identifier
         return redirect("accounts:link_sent")
     return render(request, template, {"form": form})
+
+
+def _too_many(request, template: str, form, **context):
+    """The form again, saying why nothing happened; nothing was sent or changed."""
+    form.add_error(None, _("Too many requests from your network. Try again in an hour."))
+    return render(request, template, {"form": form, **context}, status=429)
 
 
 @require_http_methods(["GET", "POST"])
@@ -59,6 +71,11 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/set_password.html"
     success_url = reverse_lazy("accounts:login")
 
+    def post(self, request, *args, **kwargs):
+        if self.validlink and throttle.too_many_from_address(request, "accounts:set-password"):
+            return _too_many(request, self.template_name, self.get_form(), validlink=True)
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form):
         response = super().form_valid(form)
         messages.success(self.request, _("Your password is set. Log in with it now."))
@@ -77,6 +94,10 @@ def create_account(request, token):
         username=account_request.username, display_name=account_request.display_name
     )
     form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and throttle.too_many_from_address(
+        request, "accounts:set-password"
+    ):
+        return _too_many(request, "accounts/set_password.html", form, validlink=True)
     if request.method == "POST" and form.is_valid():
         try:
             services.create_account_from_link(

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "csp",
     "axes",
+    "django_ratelimit",
     "django_fsm",
     "django_fsm_log",
     "deposit_claims",
@@ -132,7 +133,15 @@ AXES_FAILURE_LIMIT = 5
 # Per account only: an address locked after a few failures would lock out every consumer
 # behind a mobile carrier's shared address (carrier-grade NAT).
 AXES_LOCKOUT_PARAMETERS = ["username"]
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+SILENCED_SYSTEM_CHECKS = [
+    "axes.W006",
+    # Django's own Redis cache increments atomically (INCR); django-ratelimit lists only
+    # third-party Redis backends as supported.
+    "django_ratelimit.W001",
+]
+if not REDIS_URL:
+    # The embedded default is one process, whose own memory is the only cache it needs.
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 AXES_USERNAME_CALLABLE = "accounts.lockout.username_of"
 AXES_COOLOFF_TIME = "accounts.lockout.cool_off"
 AXES_RESET_ON_SUCCESS = True
@@ -229,7 +238,8 @@ CSRF_COOKIE_SECURE = env.bool("DJANGO_CSRF_COOKIE_SECURE", default=HTTPS)
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS)
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=HTTPS)
-if env.bool("DJANGO_BEHIND_TLS_PROXY", default=False):
+BEHIND_TLS_PROXY = env.bool("DJANGO_BEHIND_TLS_PROXY", default=False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
 

@@ -2,6 +2,7 @@ import pytest
 from django.apps import apps as global_apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.operations import RunPython
@@ -88,3 +89,5 @@ def _test_settings(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     sms.outbox.clear()
+    # Rate-limit counters and cached pages of one test never reach the next.
+    cache.clear()
