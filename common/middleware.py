@@ -4,13 +4,20 @@ import logging
 import time
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 from django.utils.functional import empty
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 from . import health, requestid
 
 logger = logging.getLogger("requests")
+
+STAFF_SESSION_STARTED = "staff_session_started"
+STAFF_SESSION_SEEN = "staff_session_seen"
 
 
 class HealthCheckMiddleware:
@@ -129,3 +136,44 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
+
+
+class ConsoleSessionMiddleware:
+    """Platform staff sessions end 30 minutes after their last request and 8 hours after
+    login, whatever they do; consumers and merchants keep Django's two weeks."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_staff:
+            ended = self._ended(request)
+            if ended is not None:
+                return ended
+        return self.get_response(request)
+
+    @staticmethod
+    def _ended(request):
+        session, now = request.session, int(time.time())
+        started = session.get(STAFF_SESSION_STARTED)
+        if started is None:
+            session[STAFF_SESSION_STARTED] = now
+            session.set_expiry(settings.STAFF_SESSION_IDLE_SECONDS)
+        elif now - started > settings.STAFF_SESSION_SECONDS:
+            logout(request)
+            messages.info(request, _("Your console session has ended. Log in again."))
+            return redirect_to_login(request.get_full_path())
+        # Each write moves the idle expiry on; written at most once a minute.
+        if now - session.get(STAFF_SESSION_SEEN, 0) >= 60:
+            session[STAFF_SESSION_SEEN] = now
+        return None
+
+
+def start_staff_session(sender, request, user, **kwargs):
+    """A staff login starts the eight hours (connected to `user_logged_in`)."""
+    if user.is_staff:
+        request.session[STAFF_SESSION_STARTED] = request.session[STAFF_SESSION_SEEN] = int(
+            time.time()
+        )
+        request.session.set_expiry(settings.STAFF_SESSION_IDLE_SECONDS)

@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "common.middleware.ConsoleSessionMiddleware",
     "common.middleware.RequestBodyLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
@@ -242,6 +243,10 @@ BEHIND_TLS_PROXY = env.bool("DJANGO_BEHIND_TLS_PROXY", default=False)
 if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
+# Platform staff (the console) are logged out after 30 minutes idle and 8 hours in all;
+# consumers and merchants keep Django's two weeks.
+STAFF_SESSION_IDLE_SECONDS = 30 * 60
+STAFF_SESSION_SECONDS = 8 * 60 * 60
 
 # Only this site's own scripts, styles, images and fonts, on every page and the console:
 # no inline script or style, no framing, forms posted only here. DJANGO_CSP_REPORT_ONLY
