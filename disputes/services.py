@@ -42,7 +42,7 @@ from .models import (
 )
 from .notifications import Notice, notify, notify_many
 from .permissions import SYSTEM, act_as_consumer, act_for_merchant, is_reviewer, is_system
-from .uploads import MAX_FILES_PER_PARTY, validate_upload
+from .uploads import MAX_FILES_PER_PARTY, checked_upload
 
 
 def _not_allowed(action: str) -> ValidationError:
@@ -280,7 +280,8 @@ def _store_evidence(
 ) -> Evidence:
     if kind not in Evidence.Kind.values:
         raise ValidationError(_("Choose the type of evidence."), code="kind")
-    content_type = validate_upload(file)
+    original_name = getattr(file, "name", "") or ""
+    file, content_type = checked_upload(file)
     if complaint.evidence.filter(party=party).count() >= MAX_FILES_PER_PARTY:
         raise ValidationError(
             _("Each side can attach at most %(max)s files to a complaint."),
@@ -294,7 +295,7 @@ def _store_evidence(
         kind=kind,
         content_type=content_type,
         size=file.size,
-        original_name=(getattr(file, "name", "") or "")[-200:],
+        original_name=original_name[-200:],
         description=(description or "").strip()[:300],
     )
     evidence.file.save("upload", file, save=False)
