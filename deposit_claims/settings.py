@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "django_ratelimit",
+    "simple_history",
     "django_fsm",
     "django_fsm_log",
     "deposit_claims",
@@ -59,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "common.middleware.ConsoleSessionMiddleware",
+    # Names the console user on each history row of a policy, rule or holiday.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "common.middleware.RequestBodyLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.

@@ -9,6 +9,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from common.effective import LEAD_TIME
 from common.paginators import EstimatedCountPaginator
@@ -50,7 +51,7 @@ class FuturePolicyForm(forms.ModelForm):
 
 
 @admin.register(DepositPolicy)
-class DepositPolicyAdmin(admin.ModelAdmin):
+class DepositPolicyAdmin(SimpleHistoryAdmin):
     form = FuturePolicyForm
     list_display = ("name", "effective_from", "applied_at", "created_at")
     readonly_fields = ("applied_at",)

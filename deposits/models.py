@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from merchants.models import Category, Merchant
 
@@ -19,6 +20,9 @@ class DepositPolicy(models.Model):
     A policy whose moment has passed is history: merchants' requirements were recomputed
     from it, so it is never edited; a change is a new policy with a later effective date.
     """
+
+    # Who changed what, when, before and after: also a deletion, which moves deadlines.
+    history = HistoricalRecords()
 
     name = models.CharField(_("name"), max_length=100)
     effective_from = models.DateTimeField(_("effective from"), unique=True)
@@ -57,6 +61,9 @@ class DepositTier(models.Model):
     A tier of a category group replaces the general tiers for that group; among all the
     groups a store sells in (and the mall-type flagship tier), the highest amount wins.
     """
+
+    # Who changed what, when, before and after: also a deletion, which moves deadlines.
+    history = HistoricalRecords()
 
     policy = models.ForeignKey(
         DepositPolicy, on_delete=models.CASCADE, related_name="tiers", verbose_name=_("policy")

@@ -28,6 +28,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import has_transition_perm
 from django_fsm_log.admin import StateLogInline
+from simple_history.admin import SimpleHistoryAdmin
 
 from common.effective import LEAD_TIME
 from common.paginators import EstimatedCountPaginator
@@ -1057,7 +1058,7 @@ class AppealAdmin(ServiceWrittenAdmin):
 
 
 @admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
+class HolidayAdmin(SimpleHistoryAdmin):
     """Senior reviewers keep this list; the 4-working-day decision target skips these days."""
 
     list_display = ("date", "name")
@@ -1083,7 +1084,7 @@ class FuturePolicyForm(forms.ModelForm):
         return effective_from
 
 
-class EffectiveDatedAdmin(admin.ModelAdmin):
+class EffectiveDatedAdmin(SimpleHistoryAdmin):
     """Rules in force are history: they are read, and changed only by adding a later one."""
 
     form = FuturePolicyForm

@@ -10,6 +10,7 @@ from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+from simple_history.models import HistoricalRecords
 
 from common import effective
 from common.choices import label_of
@@ -43,6 +44,9 @@ class EffectiveDated(models.Model):
 
 class CompensationRule(EffectiveDated):
     """What each kind of complaint pays; a complaint uses the rule in force at payment."""
+
+    # Who changed what, when, before and after: also a deletion, which moves deadlines.
+    history = HistoricalRecords()
 
     counterfeit_multiple = models.DecimalField(
         _("counterfeit: multiple of the base"), max_digits=5, decimal_places=2, default=Decimal("4")
@@ -118,6 +122,9 @@ class CompensationRule(EffectiveDated):
 
 class DeadlinePolicy(EffectiveDated):
     """How long each party has at each stage; a stage uses the policy in force when it starts."""
+
+    # Who changed what, when, before and after: also a deletion, which moves deadlines.
+    history = HistoricalRecords()
 
     merchant_response_hours = models.PositiveIntegerField(
         _("merchant's time to answer (hours)"), default=48
@@ -963,6 +970,9 @@ class ConsumerStrike(models.Model):
 
 class Holiday(models.Model):
     """A public holiday: not a working day for the 4-working-day decision target."""
+
+    # Who changed what, when, before and after: also a deletion, which moves deadlines.
+    history = HistoricalRecords()
 
     date = models.DateField(_("date"), unique=True)
     name = models.CharField(_("name"), max_length=60)

@@ -5,32 +5,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('disputes', '0007_console_queue_indexes'),
-        ('merchants', '0005_store_facts_permissions'),
+        ("disputes", "0007_console_queue_indexes"),
+        ("merchants", "0005_store_facts_permissions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='complaint',
-            name='complaint_merchant_status',
+            model_name="complaint",
+            name="complaint_merchant_status",
         ),
         migrations.AddIndex(
-            model_name='appeal',
-            index=models.Index(condition=models.Q(('responded_at__isnull', True), ('response_lapsed', False)), fields=['complaint'], name='appeal_awaiting_response'),
+            model_name="appeal",
+            index=models.Index(
+                condition=models.Q(("responded_at__isnull", True), ("response_lapsed", False)),
+                fields=["complaint"],
+                name="appeal_awaiting_response",
+            ),
         ),
         migrations.AddIndex(
-            model_name='complaint',
-            index=models.Index(models.F('merchant'), models.OrderBy(models.F('due_at')), models.OrderBy(models.F('created_at'), descending=True), models.OrderBy(models.F('id'), descending=True), name='complaint_store_queue'),
+            model_name="complaint",
+            index=models.Index(
+                models.F("merchant"),
+                models.OrderBy(models.F("due_at")),
+                models.OrderBy(models.F("created_at"), descending=True),
+                models.OrderBy(models.F("id"), descending=True),
+                name="complaint_store_queue",
+            ),
         ),
         migrations.AddIndex(
-            model_name='complaint',
-            index=models.Index(fields=['merchant', 'created_at', 'status', 'escalated_at'], name='complaint_store_recent'),
+            model_name="complaint",
+            index=models.Index(
+                fields=["merchant", "created_at", "status", "escalated_at"],
+                name="complaint_store_recent",
+            ),
         ),
         migrations.AddIndex(
-            model_name='complaint',
-            index=models.Index(models.F('merchant'), models.F('status'), models.OrderBy(models.F('due_at')), models.OrderBy(models.F('created_at'), descending=True), models.OrderBy(models.F('id'), descending=True), name='complaint_store_status_queue'),
+            model_name="complaint",
+            index=models.Index(
+                models.F("merchant"),
+                models.F("status"),
+                models.OrderBy(models.F("due_at")),
+                models.OrderBy(models.F("created_at"), descending=True),
+                models.OrderBy(models.F("id"), descending=True),
+                name="complaint_store_status_queue",
+            ),
         ),
     ]
