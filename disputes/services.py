@@ -820,6 +820,9 @@ def take_case(*, complaint: Complaint, actor) -> Complaint:
     now = timezone.now()
     complaint = _lock(complaint, now)
     _check(complaint, complaint.take, actor, _("take"))
+    if complaint.assigned_reviewer_id == actor.pk:
+        # Taking one's own case again would change nothing but add a line to its history.
+        raise ValidationError(_("This case is already yours."), code="already_yours")
     complaint.take(reviewer=actor, by=actor, description=str(_("A reviewer took the case")))
     _save(complaint)
     return complaint

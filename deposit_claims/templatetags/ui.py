@@ -64,7 +64,7 @@ def status_badge(complaint):
 def deadline_chip(context, moment):
     """Relative and absolute time; urgent under 24 hours; overdue once past. A page being
     cached gets a placeholder, filled at each view (common.pagecache): time moves on."""
-    if moment is None:
+    if not moment:  # None, or "" for a variable the template could not resolve
         return ""
     request = context.get("request")
     if request is not None and pagecache.rendering_for_cache(request):

@@ -220,7 +220,7 @@ ACTIONS = {
 # Who may take each action in each state; every other pair is refused.
 ALLOWED = {
     "under_review": {
-        "take": REVIEWERS,
+        "take": REVIEWERS - {"reviewer"},  # the reviewer has it already
         "request_info": {"reviewer"},
         "withdraw": {"consumer"},
         "decide": {"reviewer"},
@@ -229,7 +229,7 @@ ALLOWED = {
         "reject_malicious": {"reviewer"},
     },
     "awaiting_info": {
-        "take": REVIEWERS,
+        "take": REVIEWERS - {"reviewer"},
         "request_info": {"reviewer"},  # the consumer has no open request yet
         "submit_info": MERCHANT,  # the merchant was asked
         "withdraw": {"consumer"},
