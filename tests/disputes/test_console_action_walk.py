@@ -74,6 +74,17 @@ def test_a_post_the_console_would_not_offer_changes_nothing(client, world, state
 
 
 @pytest.mark.parametrize("state", STATES)
+def test_what_the_walk_posts_is_valid_wherever_the_console_offers_the_action(world, state):
+    """So that a refusal above is the permission's doing, not a form left incomplete."""
+    complaint = world.build(state)
+    for who in ROLES:
+        for action in ACTIONS:
+            if action.may(complaint, world.actors[who]):
+                form = action.form_class(payload(action, complaint), complaint=complaint)
+                assert form.is_valid(), (state, who, action.slug, form.errors)
+
+
+@pytest.mark.parametrize("state", STATES)
 def test_the_same_post_acts_where_the_console_offers_it(client, world, state):
     complaint = world.build(state)
     for who in ROLES:
