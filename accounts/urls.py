@@ -13,4 +13,7 @@ urlpatterns = [
     path("link-sent/", views.link_sent, name="link_sent"),
     path("set-password/<uidb64>/<token>/", views.SetPasswordView.as_view(), name="set_password"),
     path("create/<str:token>/", views.create_account, name="create_account"),
+    path("two-factor/", views.second_factor, name="two_factor"),
+    path("two-factor/qr.svg", views.two_factor_qr, name="two_factor_qr"),
+    path("two-factor/recovery-codes/", views.recovery_codes, name="recovery_codes"),
 ]

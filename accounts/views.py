@@ -1,16 +1,23 @@
+from io import BytesIO
+
+import django_otp
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
+from django_otp.qr import write_qrcode_image
 
-from . import services, throttle
-from .forms import IdentifierForm, LoginForm, SignUpForm
+from . import services, throttle, two_factor
+from .forms import EnrolmentForm, IdentifierForm, LoginForm, SecondFactorForm, SignUpForm
 
 
 class LoginView(auth_views.LoginView):
@@ -109,3 +116,109 @@ def create_account(request, token):
             messages.success(request, _("Your password is set. Log in with it now."))
             return redirect("accounts:login")
     return render(request, "accounts/set_password.html", {"validlink": True, "form": form})
+
+
+def _console_next(request) -> str:
+    """Where a console user goes once past the second factor: back where they were headed,
+    if that is on this site."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("admin:index")
+
+
+def _passed(request, device) -> None:
+    # A new session key for the stronger session, as at any login.
+    request.session.cycle_key()
+    django_otp.login(request, device)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def second_factor(request):
+    """The second factor of a console login; at the first, enrolling the authenticator app."""
+    user = request.user
+    if not user.is_staff:
+        return redirect("home")
+    if user.is_verified():
+        return redirect(_console_next(request))
+    if two_factor.confirmed_app(user) is None:
+        return _enrol(request)
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = two_factor.verify(user=user, code=form.cleaned_data["code"])
+        except ValidationError as error:
+            form.add_error("code", error)
+        else:
+            _passed(request, device)
+            return redirect(_console_next(request))
+    return render(
+        request, "accounts/two_factor.html", {"form": form, "next": _console_next(request)}
+    )
+
+
+def _enrol(request):
+    user = request.user
+    form = EnrolmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device, codes = two_factor.confirm_app(user=user, code=form.cleaned_data["code"])
+        except ValidationError as error:
+            form.add_error("code", error)
+        else:
+            _passed(request, device)
+            # Shown once, in this answer, and kept nowhere else in the clear but the
+            # recovery codes' own table.
+            return render(
+                request,
+                "accounts/recovery_codes.html",
+                {"codes": codes, "enrolled": True, "next": _console_next(request)},
+            )
+    device = two_factor.enrolment_app(user)
+    return render(
+        request,
+        "accounts/two_factor_enrol.html",
+        {
+            "form": form,
+            "secret": two_factor.secret_for_typing(device),
+            "next": _console_next(request),
+        },
+    )
+
+
+@never_cache
+@login_required
+def two_factor_qr(request):
+    """The enrolment's QR code, for the app to scan; only while enrolling."""
+    user = request.user
+    if not user.is_staff or two_factor.confirmed_app(user) is not None:
+        raise Http404
+    image = BytesIO()
+    write_qrcode_image(two_factor.enrolment_app(user).config_url, image)
+    return HttpResponse(image.getvalue(), content_type="image/svg+xml")
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def recovery_codes(request):
+    """A console user's recovery codes: how many are left, and a new set on request."""
+    user = request.user
+    if not user.is_staff:
+        raise Http404
+    if request.method == "POST":
+        codes = two_factor.new_recovery_codes(user=user)
+        return render(
+            request,
+            "accounts/recovery_codes.html",
+            {"codes": codes, "next": reverse("admin:index")},
+        )
+    return render(
+        request,
+        "accounts/recovery_codes.html",
+        {"codes_left": two_factor.recovery_codes_left(user), "next": reverse("admin:index")},
+    )

@@ -23,7 +23,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "deposit_claims.console.ConsoleAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -33,6 +33,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_ratelimit",
     "simple_history",
     "django_fsm",
@@ -58,8 +61,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "common.middleware.ConsoleSessionMiddleware",
+    "accounts.middleware.ConsoleTwoFactorMiddleware",
     # Names the console user on each history row of a policy, rule or holiday.
     "simple_history.middleware.HistoryRequestMiddleware",
     "common.middleware.RequestBodyLimitMiddleware",
@@ -250,6 +255,10 @@ SESSION_COOKIE_HTTPONLY = True
 # consumers and merchants keep Django's two weeks.
 STAFF_SESSION_IDLE_SECONDS = 30 * 60
 STAFF_SESSION_SECONDS = 8 * 60 * 60
+# A second factor for every console user (accounts.two_factor): a TOTP authenticator app,
+# enrolled at the first console login, and single-use recovery codes.
+OTP_TOTP_ISSUER = "保证金理赔 Deposit Claims"
+RECOVERY_CODE_COUNT = 10
 
 # Only this site's own scripts, styles, images and fonts, on every page and the console:
 # no inline script or style, no framing, forms posted only here. DJANGO_CSP_REPORT_ONLY

@@ -6,10 +6,12 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.operations import RunPython
+from django.test import Client
 from django.utils import translation
 
 from common import effective
 from outbox import sms
+from tests.login import pass_second_factor
 from tests.moto_s3 import bucket, s3, s3_endpoint, s3_storage  # noqa: F401 (fixtures)
 
 PROJECT_APPS = {"accounts", "merchants", "deposits", "disputes"}
@@ -91,3 +93,17 @@ def _test_settings(settings, tmp_path):
     sms.outbox.clear()
     # Rate-limit counters and cached pages of one test never reach the next.
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _console_logins_pass_the_second_factor(monkeypatch):
+    """`force_login` stands for a whole login: for a console user, password and second
+    factor. The second factor's own tests log in through the forms (tests/login.py)."""
+    log_in = Client.force_login
+
+    def force_login(self, user, backend=None):
+        log_in(self, user, backend)
+        if user.is_staff:
+            pass_second_factor(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)

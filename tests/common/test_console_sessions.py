@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import ConsumerFactory, PlatformUserFactory
-from tests.login import logs_in
+from tests.login import logs_in, logs_in_to_console
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def session_row(client) -> Session:
 
 def test_a_console_session_ends_after_thirty_idle_minutes(client, time_machine):
     reviewer = PlatformUserFactory()
-    assert logs_in(client, reviewer.username, PASSWORD)
+    assert logs_in_to_console(client, reviewer, PASSWORD)
     assert client.get(CONSOLE).status_code == 200
 
     time_machine.move_to(timezone.now() + timedelta(minutes=31))
@@ -30,7 +30,7 @@ def test_a_console_session_ends_after_thirty_idle_minutes(client, time_machine):
 
 def test_working_keeps_a_console_session_alive_but_not_past_eight_hours(client, time_machine):
     reviewer = PlatformUserFactory()
-    assert logs_in(client, reviewer.username, PASSWORD)
+    assert logs_in_to_console(client, reviewer, PASSWORD)
     for _ in range(19):  # every 25 minutes, 7 h 55 min in all: never idle for 30
         time_machine.move_to(timezone.now() + timedelta(minutes=25))
         assert client.get(CONSOLE).status_code == 200

@@ -40,4 +40,6 @@ Demo logins (password for all: {password}) at http://127.0.0.1:8000/accounts/log
   Senior reviewers  senior1@demo.test · senior2@demo.test
   Finance           finance@demo.test
   Operator (admin)  admin@demo.test
+Console logins (reviewers, finance, admin) also ask for a code from an authenticator app:
+at the first login, scan the QR code shown (or type its key) into any TOTP app.
 """
