@@ -13,7 +13,8 @@
   DJANGO_PAGE_CACHE=off ("fresh"), then with caches on ("repeat"); the console fresh.
   A page that does not answer 200 with what it must show is a problem, not a figure.
   The load database is only read (the harness's logins write their session rows, and
-  its logouts remove them).
+  its logouts remove them; the console user's second step uses a recovery code made for
+  each login, beside an authenticator app of the harness's).
 - money: the deadline sweep, payouts on one deposit, filing and the one-row limits run in
   process against a scratch database of their own (`claims_bench_scratch_<pid>`,
   dropped after).

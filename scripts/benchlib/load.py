@@ -176,10 +176,12 @@ def _set_cookies(headers) -> dict[str, str]:
 
 CSRF_FIELD = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 LOGIN_PATH = "/accounts/login/"
+SECOND_STEP_PATH = "/accounts/two-factor/"
 
 
-def log_in(base_url: str, username: str, password: str) -> Session:
-    """Log in through the login form, as a browser does; the console's users too."""
+def log_in(base_url: str, username: str, password: str, *, second_factor=None) -> Session:
+    """Log in through the login form, as a browser does; the console's users too, with
+    the code `second_factor()` gives at the second step."""
     status, headers, body = request(base_url, "GET", LOGIN_PATH)
     cookies = _set_cookies(headers)
     token = CSRF_FIELD.search(body)
@@ -194,7 +196,26 @@ def log_in(base_url: str, username: str, password: str) -> Session:
             f"logging in as {username} failed ({status} → {location or 'no redirect'}): "
             "wrong password (--password), or not a load user?"
         )
+    # The second step answers a console user with its form, and sends anyone else home.
+    status, headers, body = request(base_url, "GET", SECOND_STEP_PATH, cookies=cookies)
+    if status == 200:
+        cookies = _pass_second_step(base_url, username, cookies, body, second_factor)
     return Session(username, cookies)
+
+
+def _pass_second_step(base_url: str, username: str, cookies: dict, form_page, second_factor):
+    if second_factor is None:
+        raise RuntimeError(f"{username} is a console user: the login needs a second factor")
+    token = CSRF_FIELD.search(form_page)
+    if token is None:
+        raise RuntimeError(f"{SECOND_STEP_PATH} answered without a CSRF token")
+    form = {"code": second_factor(), "csrfmiddlewaretoken": token.group(1)}
+    status, headers, _body = request(base_url, "POST", SECOND_STEP_PATH, cookies=cookies, form=form)
+    location = headers.get("Location") or ""
+    if status != 302 or location.startswith(SECOND_STEP_PATH):
+        raise RuntimeError(f"the second step refused {username}'s code ({status})")
+    # The session key changes as the session is raised to both factors.
+    return cookies | _set_cookies(headers)
 
 
 def log_out(base_url: str, session: Session) -> None:

@@ -180,7 +180,8 @@ def method_text(args, queued: int) -> list[str]:
         )
         text.append(
             "The harness's users log in through the login form (one session each, logged "
-            "out at the end). Before its runs each page is fetched once and must answer 200 "
+            "out at the end; the console user passes the second step with a recovery code "
+            "made for that login). Before its runs each page is fetched once and must answer 200 "
             "and show what it must (its complaint's number; only the consumer's or the "
             "store's complaints; the searched case); during the runs a wrk hook counts every "
             "response that is not 200. A page that fails either (a redirect to the login "

@@ -336,4 +336,3 @@ def test_the_second_steps_devices_are_not_in_the_console(client):
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     index = client.get(CONSOLE).content.decode()
     assert "otp_totp" not in index and "otp_static" not in index
-

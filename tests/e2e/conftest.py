@@ -62,8 +62,10 @@ def open_page(browser, reference_data, live_server):
         # A script or style the Content-Security-Policy refuses shows here, as any error.
         page.on(
             "console",
-            lambda message: message.type == "error"
-            and console_errors.append(f"{page.url}: {message.text} {message.location}"),
+            lambda message: (
+                message.type == "error"
+                and console_errors.append(f"{page.url}: {message.text} {message.location}")
+            ),
         )
         page.on("pageerror", lambda error: console_errors.append(f"{page.url}: {error}"))
 
