@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -135,9 +136,14 @@ def _refusal(device, code: str) -> ValidationError | None:
     allowed, details = device.verify_is_allowed()
     if not allowed:
         wait = (details["locked_until"] - timezone.now()).total_seconds()
+        seconds = max(1, math.ceil(wait))
         return ValidationError(
-            _("Too many wrong codes. Try again in %(seconds)s seconds."),
+            ngettext(
+                "Too many wrong codes. Try again in %(seconds)s second.",
+                "Too many wrong codes. Try again in %(seconds)s seconds.",
+                seconds,
+            ),
             code="throttled",
-            params={"seconds": max(1, math.ceil(wait))},
+            params={"seconds": seconds},
         )
     return None if device.verify_token(code) else wrong

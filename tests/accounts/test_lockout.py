@@ -95,6 +95,8 @@ def test_a_senior_reviewer_sees_the_lockout_and_lifts_it(client):
     changelist = reverse("admin:axes_accessattempt_changelist")
     page = client.get(changelist)
     assert page.status_code == 200 and "locked@example.com" in page.content.decode()
+    in_chinese = client.get(changelist, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "登录锁定" in in_chinese and "登录尝试" in in_chinese and "失败次数" in in_chinese
 
     [lockout] = AccessAttempt.objects.filter(username="locked@example.com")
     client.post(

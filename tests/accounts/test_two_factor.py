@@ -31,6 +31,13 @@ RECOVERY = reverse("accounts:recovery_codes")
 
 
 @pytest.fixture
+def client(client):
+    """Pages in English, the language these tests read them in."""
+    client.cookies["django_language"] = "en"
+    return client
+
+
+@pytest.fixture
 def frozen(time_machine):
     """TOTP codes follow the clock: hold it still, and move it a step on when asked."""
     time_machine.move_to(timezone.now(), tick=False)
@@ -242,6 +249,9 @@ def test_wrong_codes_slow_the_next_tries_down(client, frozen):
     too_soon = client.post(SECOND_STEP, {"code": app_code(device)})
 
     assert "Too many wrong codes. Try again in 8 seconds." in too_soon.content.decode()
+    client.cookies["django_language"] = "zh-hans"
+    in_chinese = client.post(SECOND_STEP, {"code": app_code(device)})
+    assert "错误次数太多，请 8 秒后再试。" in in_chinese.content.decode()
     assert client.get(CONSOLE).status_code == 302
     frozen()
     assert client.post(SECOND_STEP, {"code": app_code(device)}).status_code == 302
