@@ -8,7 +8,7 @@ from django.urls import reverse
 from django_fsm_log.models import StateLog
 
 from deposits.models import LedgerEntry
-from disputes.admin import ACTIONS
+from disputes.admin.actions import ACTIONS
 from disputes.models import Appeal, Complaint, Decision, InfoRequest, Message
 from tests.disputes.test_review import STATES, World
 

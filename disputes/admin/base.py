@@ -1,0 +1,35 @@
+"""What every console page of the disputes app shares."""
+
+from datetime import datetime
+
+from django.contrib import admin
+from django.utils import timezone
+from django.utils.formats import date_format
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ServiceWrittenAdmin(admin.ModelAdmin):
+    """Rows only the complaint services write: the console reads them, nobody edits them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def local_time(moment: datetime) -> str:
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
