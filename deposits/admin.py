@@ -15,7 +15,7 @@ from common.effective import LEAD_TIME
 from common.paginators import EstimatedCountPaginator
 from deposit_claims.admin_display import money_column
 
-from . import services
+from . import selectors, services
 from .forms import AdjustmentForm, MarkFailedForm, MarkSentForm, PayInForm
 from .models import DepositAccount, DepositPolicy, DepositTier, Disbursement, LedgerEntry
 
@@ -76,9 +76,22 @@ class TopUpFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "open":
-            return queryset.filter(top_up_due_by__isnull=False)
+            return queryset.filter(selectors.OPEN_TOP_UP_NOTICE)
         if self.value() == "restricted":
             return queryset.filter(restricted_for_top_up_at__isnull=False)
+        return queryset
+
+
+class ExitFilter(admin.SimpleListFilter):
+    title = _("leaving the platform")
+    parameter_name = "exit"
+
+    def lookups(self, request, model_admin):
+        return [("due", _("Exit refund due"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "due":
+            return queryset.filter(selectors.exit_refund_due(timezone.now()))
         return queryset
 
 
@@ -94,7 +107,7 @@ class DepositAccountAdmin(admin.ModelAdmin):
         "top_up_due_by",
         "merchant_status",
     )
-    list_filter = (TopUpFilter, "merchant__status", "merchant__store_type")
+    list_filter = (TopUpFilter, ExitFilter, "merchant__status", "merchant__store_type")
     search_fields = ("merchant__name", "merchant__code", "merchant__company")
     list_select_related = ("merchant",)
     show_full_result_count = False

@@ -1,18 +1,20 @@
 """Reads of deposits shared by services, views, the admin and the statement."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from merchants.models import Merchant
 
-from .models import ZERO, DepositAccount, LedgerEntry
+from .models import ZERO, DepositAccount, Disbursement, LedgerEntry
 from .policy import required_deposit
 
 RECENT_ENTRIES = 10
+# A store that asks to leave has its deposit back 30 days later, once nothing blocks it.
+EXIT_WAITING_PERIOD = timedelta(days=30)
 
 
 def held_for(*, account: DepositAccount, reference: str) -> Decimal:
@@ -101,3 +103,27 @@ def recent_entries(account: DepositAccount, limit: int = RECENT_ENTRIES) -> list
     if account.pk is None:
         return []
     return list(LedgerEntry.objects.filter(account=account).order_by("-created_at", "-id")[:limit])
+
+
+# --- finance's work queues (the console's landing page) -----------------------------------
+
+
+def payouts_to_send() -> QuerySet[Disbursement]:
+    return Disbursement.objects.filter(status=Disbursement.Status.PENDING)
+
+
+def failed_payouts() -> QuerySet[Disbursement]:
+    return Disbursement.objects.filter(status=Disbursement.Status.FAILED)
+
+
+OPEN_TOP_UP_NOTICE = Q(top_up_due_by__isnull=False)
+
+
+def exit_refund_due(now: datetime) -> Q:
+    """Stores that asked to leave 30 days ago and still have a deposit: finance checks what
+    else may block the refund (`deposits.services.exit_blockers`) on the account's page."""
+    return Q(
+        merchant__status=Merchant.Status.CLOSING,
+        closing_requested_at__lte=now - EXIT_WAITING_PERIOD,
+        balance__gt=ZERO,
+    )

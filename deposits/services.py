@@ -34,10 +34,9 @@ from outbox.services import queue_email
 
 from .models import ZERO, DepositAccount, Disbursement, LedgerEntry
 from .policy import required_deposit
-from .selectors import held_for, shortfall
+from .selectors import EXIT_WAITING_PERIOD, held_for, shortfall
 
 TOP_UP_PERIOD = timedelta(days=15)
-EXIT_WAITING_PERIOD = timedelta(days=30)
 # The longest claim window after an order completes (counterfeit claims).
 EXIT_CLAIM_WINDOW = timedelta(days=90)
 MAX_KEY_LENGTH = 200

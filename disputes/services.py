@@ -28,6 +28,7 @@ from merchants.models import MerchantMember, Order
 
 from . import caps, compensation, selectors
 from .models import (
+    QUEUE_ORDER,
     ZERO,
     Appeal,
     AwardLine,
@@ -826,6 +827,26 @@ def take_case(*, complaint: Complaint, actor) -> Complaint:
     complaint.take(reviewer=actor, by=actor, description=str(_("A reviewer took the case")))
     _save(complaint)
     return complaint
+
+
+@atomic_service
+def take_next_case(*, actor) -> Complaint | None:
+    """The untaken escalation due first, taken by the actor; None when none is waiting.
+
+    Two reviewers pressing at once each get a different case: each skips the row the other
+    has locked (`SKIP LOCKED`) instead of waiting for it and then finding it taken.
+    """
+    if not is_reviewer(None, actor):
+        raise _not_allowed(_("take"))
+    candidate = (
+        Complaint.objects.select_for_update(no_key=True, skip_locked=True, of=("self",))
+        .filter(selectors.UNTAKEN)
+        .order_by(*QUEUE_ORDER)
+        .first()
+    )
+    if candidate is None:
+        return None
+    return take_case(complaint=candidate, actor=actor)
 
 
 @atomic_service

@@ -2,7 +2,7 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F, Q
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -13,9 +13,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.paginators import EstimatedCountPaginator
+from console import queues
 from deposit_claims.templatetags.ui import STATUS_FAMILIES, money
 
-from .. import selectors
+from .. import selectors, services
 from ..compensation import total
 from ..downloads import evidence_download
 from ..models import (
@@ -49,16 +50,24 @@ class AssignedReviewerFilter(admin.SimpleListFilter):
         if self.value() == "me":
             return queryset.filter(assigned_reviewer=request.user)
         if self.value() == "nobody":
-            return queryset.filter(
-                assigned_reviewer__isnull=True,
-                status__in=[Status.UNDER_REVIEW, Status.AWAITING_INFO],
-            )
+            return queryset.filter(selectors.UNTAKEN)
         return queryset
 
 
-APPEAL_ANSWERED = Q(appeal_record__responded_at__isnull=False) | Q(
-    appeal_record__response_lapsed=True
-)
+class WorkQueueFilter(admin.SimpleListFilter):
+    """The landing page's queues, as list filters: each role sees its own."""
+
+    title = _("work queue")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [(queue.key, queue.label) for queue in queues.complaint_queues_for(request.user)]
+
+    def queryset(self, request, queryset):
+        for queue in queues.complaint_queues_for(request.user):
+            if queue.key == self.value():
+                return queryset.filter(queue.condition(request.user))
+        return queryset
 
 
 class AppealFilter(admin.SimpleListFilter):
@@ -71,9 +80,9 @@ class AppealFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         under_appeal = queryset.filter(status=Status.UNDER_APPEAL)
         if self.value() == "ready":
-            return under_appeal.filter(APPEAL_ANSWERED)
+            return under_appeal.filter(selectors.APPEAL_ANSWERED)
         if self.value() == "waiting":
-            return under_appeal.exclude(APPEAL_ANSWERED)
+            return under_appeal.exclude(selectors.APPEAL_ANSWERED)
         return queryset
 
 
@@ -91,6 +100,7 @@ class ComplaintAdmin(admin.ModelAdmin):
         "created_at",
     )
     list_filter = (
+        WorkQueueFilter,
         "status",
         AssignedReviewerFilter,
         "decision_overdue",
@@ -248,6 +258,11 @@ class ComplaintAdmin(admin.ModelAdmin):
         return [
             *actions,
             path(
+                "take-next/",
+                self.admin_site.admin_view(self.take_next_view),
+                name="disputes_complaint_take_next",
+            ),
+            path(
                 "<int:complaint_id>/evidence/<int:evidence_id>/",
                 self.admin_site.admin_view(self.evidence_view),
                 name="disputes_complaint_evidence",
@@ -348,6 +363,25 @@ class ComplaintAdmin(admin.ModelAdmin):
             "form": form,
         }
         return TemplateResponse(request, TEMPLATES + action.template, context)
+
+    def take_next_view(self, request):
+        """One press: the untaken escalation due first becomes this reviewer's, and opens."""
+        if request.method != "POST":
+            return redirect("admin:index")
+        try:
+            complaint = services.take_next_case(actor=request.user)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return redirect("admin:index")
+        if complaint is None:
+            self.message_user(request, gettext("No escalation is waiting to be taken."))
+            return redirect("admin:index")
+        self.message_user(
+            request,
+            gettext("Case %(number)s is yours now.") % {"number": complaint.number},
+            messages.SUCCESS,
+        )
+        return redirect("admin:disputes_complaint_change", complaint.pk)
 
     def evidence_view(self, request, complaint_id, evidence_id):
         return evidence_download(self._case(request, complaint_id), evidence_id)

@@ -1,5 +1,6 @@
 from django import template
 
+from console import queues
 from disputes import selectors
 from disputes.notifications import render
 
@@ -14,3 +15,9 @@ def console_notifications(context):
     user = context["request"].user
     unread = selectors.notifications_of(user).filter(read_at__isnull=True)[:SHOWN]
     return {"items": [(notification, render(notification)) for notification in unread]}
+
+
+@register.inclusion_tag("console/work_queue.html", takes_context=True)
+def console_work_queue(context):
+    """What waits for each of the user's platform roles, with the way to the next item."""
+    return {"sections": queues.sections_for(context["request"].user)}

@@ -91,6 +91,21 @@ def log_in(page, username, password):
     page.wait_for_load_state()
 
 
+def log_in_to_console(page, user, password):
+    """Both steps of a console login: the password, then the authenticator app's code."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.login import app_code
+
+    device, _created = TOTPDevice.objects.get_or_create(
+        user=user, confirmed=True, defaults={"name": "authenticator"}
+    )
+    log_in(page, user.username, password)
+    page.fill("#id_code", app_code(device))
+    page.click("form button[type=submit].btn-primary")
+    page.wait_for_load_state()
+
+
 @dataclass
 class Parties:
     consumer: object
