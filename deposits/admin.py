@@ -1,3 +1,6 @@
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -7,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -16,7 +20,14 @@ from common.paginators import EstimatedCountPaginator
 from deposit_claims.admin_display import money_column
 
 from . import selectors, services
-from .forms import AdjustmentForm, MarkFailedForm, MarkSentForm, PayInForm
+from .forms import (
+    AdjustmentForm,
+    MarkFailedForm,
+    MarkSentForm,
+    PayInForm,
+    PaymentReferenceForm,
+    RetryForm,
+)
 from .models import DepositAccount, DepositPolicy, DepositTier, Disbursement, LedgerEntry
 
 FORM_TEMPLATE = "deposits/admin/form_page.html"
@@ -290,6 +301,65 @@ class LedgerEntryAdmin(admin.ModelAdmin):
 MarkSentFormSet = formset_factory(MarkSentForm, extra=0)
 
 
+@dataclass(frozen=True)
+class PayoutStep:
+    slug: str
+    label: Promise
+    from_status: str
+    form_class: type
+    perform: Callable
+    done: Promise
+    explanation: Promise
+
+
+PAYOUT_STEPS = (
+    PayoutStep(
+        slug="sent",
+        label=_("Mark sent"),
+        from_status=Disbursement.Status.PENDING,
+        form_class=PaymentReferenceForm,
+        perform=lambda disbursement, actor, data: services.mark_disbursement_sent(
+            disbursement=disbursement, external_reference=data["external_reference"], actor=actor
+        ),
+        done=_("The payout is marked sent."),
+        explanation=_("Record the transfer once Alipay or the bank has accepted it."),
+    ),
+    PayoutStep(
+        slug="failed",
+        label=_("Mark failed"),
+        from_status=Disbursement.Status.PENDING,
+        form_class=MarkFailedForm,
+        perform=lambda disbursement, actor, data: services.mark_disbursement_failed(
+            disbursement=disbursement, reason=data["reason"], actor=actor
+        ),
+        done=_("The payout is marked failed."),
+        explanation=_("Say why the transfer failed (a closed account, a wrong name …)."),
+    ),
+    PayoutStep(
+        slug="retry",
+        label=_("Retry"),
+        from_status=Disbursement.Status.FAILED,
+        form_class=RetryForm,
+        perform=lambda disbursement, actor, data: services.retry_disbursement(
+            disbursement=disbursement, actor=actor
+        ),
+        done=_("The payout is back in the queue to send."),
+        explanation=_("The payout goes back to the payouts to send, for another transfer."),
+    ),
+)
+PAYOUT_STEPS_BY_SLUG = {step.slug: step for step in PAYOUT_STEPS}
+
+
+def payout_steps_for(disbursement: Disbursement, user) -> tuple[list[PayoutStep], str]:
+    """The steps this user may take on the payout now, or in one line why there are none."""
+    if not user.has_perm("deposits.send_disbursement"):
+        return [], gettext("Only finance records what happens to a payout.")
+    steps = [step for step in PAYOUT_STEPS if step.from_status == disbursement.status]
+    if not steps:
+        return [], gettext("The payout is sent: nothing more to record.")
+    return steps, ""
+
+
 @admin.register(Disbursement)
 class DisbursementAdmin(admin.ModelAdmin):
     list_display = (
@@ -312,6 +382,7 @@ class DisbursementAdmin(admin.ModelAdmin):
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     actions = ["mark_sent", "mark_failed", "retry"]
+    change_form_template = "deposits/admin/disbursement_change_form.html"
 
     def has_add_permission(self, request):
         return False
@@ -324,6 +395,54 @@ class DisbursementAdmin(admin.ModelAdmin):
 
     def has_send_disbursement_permission(self, request):
         return request.user.has_perm("deposits.send_disbursement")
+
+    # --- one payout, from its own page ---------------------------------------------
+
+    def get_urls(self):
+        return [
+            path(
+                f"<int:disbursement_id>/{step.slug}/",
+                self.admin_site.admin_view(self.step_view),
+                {"slug": step.slug},
+                name=f"deposits_disbursement_{step.slug}",
+            )
+            for step in PAYOUT_STEPS
+        ] + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        disbursement = get_object_or_404(Disbursement, pk=object_id)
+        steps, why_not = payout_steps_for(disbursement, request.user)
+        extra_context = {**(extra_context or {}), "payout_steps": steps, "why_no_step": why_not}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def step_view(self, request, disbursement_id, slug):
+        step = PAYOUT_STEPS_BY_SLUG[slug]
+        if not request.user.has_perm("deposits.send_disbursement"):
+            raise PermissionDenied
+        disbursement = get_object_or_404(
+            Disbursement.objects.select_related("payee"), pk=disbursement_id
+        )
+        page_url = reverse("admin:deposits_disbursement_change", args=[disbursement.pk])
+        form = step.form_class(request.POST if request.method == "POST" else None)
+        if form.is_bound and form.is_valid():
+            try:
+                step.perform(disbursement, request.user, form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(request, step.done, messages.SUCCESS)
+                return HttpResponseRedirect(page_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": step.label,
+            "subtitle": str(disbursement),
+            "disbursement": disbursement,
+            "step": step,
+            "form": form,
+            "page_url": page_url,
+        }
+        return TemplateResponse(request, "deposits/admin/disbursement_step.html", context)
 
     def _action_page(self, request, queryset, *, title, form, action):
         context = {

@@ -53,9 +53,20 @@ class AdjustmentForm(_IdempotentForm):
     )
 
 
-class MarkSentForm(forms.Form):
+class PaymentReferenceForm(forms.Form):
+    external_reference = forms.CharField(
+        label=_("Payment reference"),
+        max_length=100,
+        help_text=_("The transfer's reference at Alipay or the bank; the consumer sees it."),
+    )
+
+
+class MarkSentForm(PaymentReferenceForm):
     disbursement_id = forms.IntegerField(widget=forms.HiddenInput)
-    external_reference = forms.CharField(label=_("Payment reference"), max_length=100)
+
+
+class RetryForm(forms.Form):
+    """Nothing to ask: the page is the confirmation."""
 
 
 class MarkFailedForm(forms.Form):
