@@ -33,6 +33,8 @@ from .case_file import (
     strike_of,
     thread_of,
 )
+from .history import history_of
+from .why_not import why_no_next_step
 
 Status = Complaint.Status
 
@@ -189,8 +191,10 @@ class ComplaintAdmin(admin.ModelAdmin):
             },
         ),
     )
-    # The case file shows evidence, thread, offers and decisions itself; the log is the timeline.
-    inlines = [HistoryInline]
+
+    def get_inlines(self, request, obj):
+        # The case file tells the history in words; the raw log is for superusers.
+        return [HistoryInline] if request.user.is_superuser else []
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
@@ -316,6 +320,8 @@ class ComplaintAdmin(admin.ModelAdmin):
                 "decisions": list(complaint.decisions.all()),
                 "appeal": appeal_of(complaint),
                 "strike": strike_of(complaint),
+                "history": history_of(complaint),
+                "why_no_next_step": why_no_next_step(complaint, request.user),
             }
         return super().change_view(request, object_id, form_url, extra_context)
 
