@@ -2,7 +2,7 @@ from io import BytesIO
 
 import django_otp
 from django.contrib import messages
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
@@ -76,7 +76,10 @@ def link_sent(request):
 
 class SetPasswordView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/set_password.html"
-    success_url = reverse_lazy("accounts:login")
+    # Whoever just proved they hold the address is logged in, not sent to log in again.
+    post_reset_login = True
+    post_reset_login_backend = "accounts.backends.IdentifierBackend"
+    success_url = reverse_lazy("home")
 
     def post(self, request, *args, **kwargs):
         if self.validlink and throttle.too_many_from_address(request, "accounts:set-password"):
@@ -85,7 +88,7 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        messages.success(self.request, _("Your password is set. Log in with it now."))
+        messages.success(self.request, _("Your password is set; you are logged in."))
         return response
 
 
@@ -107,14 +110,15 @@ def create_account(request, token):
         return _too_many(request, "accounts/set_password.html", form, validlink=True)
     if request.method == "POST" and form.is_valid():
         try:
-            services.create_account_from_link(
+            user = services.create_account_from_link(
                 token=token, password=form.cleaned_data["new_password1"]
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("Your password is set. Log in with it now."))
-            return redirect("accounts:login")
+            login(request, user, backend="accounts.backends.IdentifierBackend")
+            messages.success(request, _("Your password is set; you are logged in."))
+            return redirect("home")
     return render(request, "accounts/set_password.html", {"validlink": True, "form": form})
 
 

@@ -268,7 +268,10 @@ def _platform_or_closed(complaint, user, party: str, actions) -> NextStep:
     status = complaint.status
     decision = complaint.final_decision
     if status == Status.UNDER_REVIEW:
-        if party == Party.CONSUMER:
+        if not complaint.held_amount:
+            # Nothing could be held (an empty deposit): a "¥0.00 held" would only confuse.
+            text = _("The platform is reviewing the case. A decision is due by the deadline.")
+        elif party == Party.CONSUMER:
             text = _(
                 "The platform is reviewing the case; %(held)s of the merchant's deposit is "
                 "held for it. A decision is due by the deadline."

@@ -6,7 +6,7 @@ from decimal import Decimal
 from itertools import pairwise
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -152,8 +152,10 @@ def complaints_of_merchant(merchant) -> QuerySet[Complaint]:
     return Complaint.objects.filter(merchant=merchant).select_related("order", "consumer")
 
 
-# The order of the store's lists, as the store's queue indexes keep it.
-QUEUE = ("due_at", "-created_at", "-pk")
+# The order of the store's lists, as the store's queue indexes keep it: the earliest
+# deadline first, complaints without one (closed, settled) last on every database (SQLite
+# puts NULL first unless told).
+QUEUE = (F("due_at").asc(nulls_last=True), F("created_at").desc(), F("pk").desc())
 
 
 def waiting_for_merchant(merchant, *, limit: int) -> list[Complaint]:

@@ -230,6 +230,8 @@ def _post_message(request, complaint):
         )
     except ValidationError as error:
         _errors(request, error)
+    else:
+        messages.success(request, _("Message sent."))
 
 
 def _add_evidence(request, complaint):

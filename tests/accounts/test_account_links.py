@@ -46,9 +46,11 @@ def test_sign_up_by_email_mails_a_link_that_creates_the_consumer_when_used(
     assert not User.objects.exists()  # asking for a link writes no account
     assert mail.outbox[0].to == ["neo@example.com"]
 
-    assert _set_password(client, _link_in(mail.outbox[0].body)).url == reverse("accounts:login")
+    assert _set_password(client, _link_in(mail.outbox[0].body)).url == reverse("home")
 
     user = User.objects.get(username="neo@example.com")
+    assert client.session["_auth_user_id"] == str(user.pk)  # logged in, no second login
+    client.logout()
     assert user.groups.filter(name=roles.CONSUMERS).exists()
     assert user.display_name == "尼奥"
     assert logs_in(client, "NEO@example.com", PASSWORD)
@@ -130,7 +132,12 @@ def test_password_reset_for_an_unknown_account_reveals_nothing_and_creates_nothi
 def test_password_reset_sends_a_working_link(client, post_and_deliver):
     ConsumerFactory(username="forgot@example.com")
     post_and_deliver(reverse("accounts:password_reset"), {"identifier": "forgot@example.com"})
-    _set_password(client, _link_in(mail.outbox[0].body), "another-Long-pass-7")
+    set_ = _set_password(client, _link_in(mail.outbox[0].body), "another-Long-pass-7")
+    assert set_.url == reverse("home")
+    assert client.session["_auth_user_id"] == str(
+        User.objects.get(username="forgot@example.com").pk
+    )
+    client.logout()
     assert logs_in(client, "forgot@example.com", "another-Long-pass-7")
 
 
