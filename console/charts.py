@@ -15,10 +15,11 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 WIDTH = 720
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 32, 40  # room for the axes' ticks and labels
+LEFT, RIGHT, TOP, BOTTOM = 76, 16, 32, 40  # room for the axes' ticks and labels
 COLUMN_HEIGHT = 300
-ROW_HEIGHT, LABEL_WIDTH, VALUE_WIDTH = 32, 180, 120
-LABEL_CHARACTERS = 13  # a longer store or reviewer name is cut; the table has it whole
+# Bar rows are narrower, so that they fit a phone's width without scrolling.
+ROWS_WIDTH, ROW_HEIGHT, LABEL_WIDTH, VALUE_WIDTH, ROWS_TOP = 520, 32, 150, 100, 8
+LABEL_CHARACTERS = 10  # a longer store or reviewer name is cut; the table has it whole
 
 
 @dataclass(frozen=True)
@@ -84,16 +85,7 @@ def line_chart(
                 "y1": _n(target_y),
                 "y2": _n(target_y),
             },
-        ),
-        _tag(
-            "text",
-            {
-                "class": "target-label",
-                "x": WIDTH - RIGHT,
-                "y": _n(target_y - 6),
-                "text-anchor": "end",
-            },
-            target_label,
+            format_html("<title>{}</title>", target_label),
         ),
     ]
     for line in series:
@@ -122,13 +114,13 @@ def line_chart(
 
 def bar_rows(*, chart_id, title, description, labels, series) -> SafeString:
     """Horizontal bars, a row per label (a store, a reviewer), one bar per series in it."""
-    height = TOP + ROW_HEIGHT * len(labels) + 8
+    height = ROWS_TOP + ROW_HEIGHT * len(labels) + 8
     largest = _largest(series) or 1
-    room = WIDTH - RIGHT - VALUE_WIDTH - LABEL_WIDTH
+    room = ROWS_WIDTH - RIGHT - VALUE_WIDTH - LABEL_WIDTH
     thickness = (ROW_HEIGHT - 8) / len(series)
     parts = []
     for row, label in enumerate(labels):
-        y = TOP + ROW_HEIGHT * row
+        y = ROWS_TOP + ROW_HEIGHT * row
         shown = label if len(label) <= LABEL_CHARACTERS else label[: LABEL_CHARACTERS - 1] + "…"
         parts.append(
             _tag(
@@ -179,12 +171,12 @@ def bar_rows(*, chart_id, title, description, labels, series) -> SafeString:
                 "class": "axis",
                 "x1": LABEL_WIDTH,
                 "x2": LABEL_WIDTH,
-                "y1": TOP - 4,
+                "y1": ROWS_TOP - 4,
                 "y2": height - 8,
             },
         )
     )
-    return _svg(chart_id, title, description, height, parts)
+    return _svg(chart_id, title, description, height, parts, width=ROWS_WIDTH, css="chart-rows")
 
 
 def nice_scale(largest, ticks: int = 4) -> tuple[float, float]:
@@ -248,13 +240,16 @@ def _value_axis(scale: _Scale, step, axis_label, tick_text: Callable) -> SafeStr
 
 
 def _category_axis(categories, band, height) -> SafeString:
+    """A label under each category; every other one, counted from the latest, is "minor"
+    (the stylesheet hides those where the chart is drawn small)."""
+    last = len(categories) - 1
     return _join(
         _tag(
             "text",
             {
-                "class": "tick",
+                "class": "tick tick-minor" if (last - index) % 2 else "tick",
                 "x": _n(LEFT + band * (index + 0.5)),
-                "y": height - BOTTOM + 18,
+                "y": height - BOTTOM + 20,
                 "text-anchor": "middle",
             },
             category,
@@ -263,11 +258,12 @@ def _category_axis(categories, band, height) -> SafeString:
     )
 
 
-def _svg(chart_id, title, description, height, parts) -> SafeString:
+def _svg(chart_id, title, description, height, parts, width=WIDTH, css="chart-weeks") -> SafeString:
     return format_html(
-        '<svg class="chart" viewBox="0 0 {} {}" role="img" aria-labelledby="{}-title {}-desc">'
+        '<svg class="chart {}" viewBox="0 0 {} {}" role="img" aria-labelledby="{}-title {}-desc">'
         '<title id="{}-title">{}</title><desc id="{}-desc">{}</desc>{}</svg>',
-        WIDTH,
+        css,
+        width,
         _n(height),
         chart_id,
         chart_id,

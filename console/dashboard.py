@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext_lazy
 
 from accounts.roles import SENIOR_REVIEWERS, has_role
 from console import charts
@@ -60,7 +61,7 @@ def dashboard_view(request):
 
 def _flow_figure(flow: figures.WeeklyFlow, ticks) -> dict:
     series = [
-        Series(_("Filed"), flow.filed, "filed"),
+        Series(pgettext_lazy("complaints per week", "Filed"), flow.filed, "filed"),
         Series(_("Escalated"), flow.escalated, "escalated"),
         Series(_("Decided"), flow.decided, "decided"),
         Series(_("Paid"), flow.paid, "paid"),
@@ -84,6 +85,9 @@ def _times_figure(times: figures.DecisionTimes, ticks) -> dict:
         Series(_("Median"), times.median, "median", _days(times.median)),
         Series(_("90th percentile"), times.p90, "p90", _days(times.p90)),
     ]
+    target_label = ngettext(
+        "Target: %(days)s working day", "Target: %(days)s working days", times.target
+    ) % {"days": times.target}
     chart = charts.line_chart(
         chart_id="chart-times",
         title=_("Decision time in working days"),
@@ -96,9 +100,9 @@ def _times_figure(times: figures.DecisionTimes, ticks) -> dict:
         series=series,
         axis_label=_("Working days"),
         target=times.target,
-        target_label=_("Target: %(days)s working days") % {"days": times.target},
+        target_label=target_label,
     )
-    return {"chart": chart, "series": series}
+    return {"chart": chart, "series": series, "target_label": target_label}
 
 
 def _stores_chart(stores: list[figures.StoreShare]):

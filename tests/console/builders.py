@@ -1,13 +1,19 @@
 """Rows for the dashboard's figures at chosen moments (the services stamp `now`)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import count
 from zoneinfo import ZoneInfo
 
 from deposits.models import LedgerEntry
 from disputes.models import Complaint, Decision
-from tests.factories import ComplaintFactory, DepositAccountFactory, PlatformUserFactory
+from merchants.models import Merchant
+from tests.factories import (
+    ComplaintFactory,
+    DepositAccountFactory,
+    MerchantFactory,
+    PlatformUserFactory,
+)
 
 CHINA = ZoneInfo("Asia/Shanghai")
 _keys = count()
@@ -39,7 +45,7 @@ def decide(case: Complaint, decided_at: datetime, **fields) -> Decision:
     )
 
 
-def ledger_entry(kind: str, balance_delta: str, created_at: datetime, account=None):
+def ledger_entry(kind: str, balance_delta, created_at: datetime, account=None):
     """One ledger row at `created_at`; the running totals do not matter to the dashboard."""
     key = f"dashboard-test-{next(_keys)}"
     return LedgerEntry.objects.create(
@@ -54,3 +60,58 @@ def ledger_entry(kind: str, balance_delta: str, created_at: datetime, account=No
         operation_key=key,
         request_digest="test",
     )
+
+
+STORE_NAMES = (
+    "优品数码旗舰店",
+    "鲜果园专营店",
+    "悦读图书专卖店",
+    "潮流服饰旗舰店",
+    "安康大药房旗舰店",
+)
+REVIEWER_NAMES = ("王芳", "李强", "张敏")
+
+
+def busy_platform(count: int) -> None:
+    """`count` complaints spread over the last 13 weeks, most recent first: filed, two in
+    three escalated, most of those decided after 1 to 6 days and then paid from the deposit,
+    the rest still with a reviewer (one in five past the target); and a restricted store
+    and a store short of its deposit. Always the same for the same count."""
+    now = datetime.now(tz=CHINA)
+    stores = [MerchantFactory(name=name) for name in STORE_NAMES]
+    reviewers = [PlatformUserFactory(display_name=name) for name in REVIEWER_NAMES]
+    for number in range(count):
+        filed = now - timedelta(days=(number * 7 + 10) % 88, hours=number % 9 + 1)
+        escalated = filed + timedelta(hours=50) if number % 3 != 2 else None
+        decided = (
+            escalated + timedelta(days=number % 6 + 1) if escalated and number % 4 != 3 else None
+        )
+        if escalated and escalated > now:
+            escalated = decided = None
+        if decided and decided > now:
+            decided = None
+        case = complaint(
+            merchant=stores[min(number % 7, len(stores) - 1)],  # the last one gets 3 in 7
+            created_at=filed,
+            escalated_at=escalated,
+            paid_at=decided,
+            assigned_reviewer=reviewers[number % len(reviewers)] if escalated else None,
+            status=_status(escalated, decided),
+            decision_overdue=bool(escalated and not decided and number % 5 == 0),
+        )
+        if decided:
+            decide(case, decided)
+            amount = Decimal(80 + number * 37 % 900)
+            ledger_entry(LedgerEntry.Kind.CLAIM_PAYOUT, -amount, decided)
+    MerchantFactory(name="星光家居旗舰店", status=Merchant.Status.RESTRICTED)
+    DepositAccountFactory(
+        merchant__name="优选母婴专营店",
+        top_up_amount_due=Decimal("40000.00"),
+        top_up_due_by=now + timedelta(days=9),
+    )
+
+
+def _status(escalated, decided) -> str:
+    if decided:
+        return Complaint.Status.PAID
+    return Complaint.Status.UNDER_REVIEW if escalated else Complaint.Status.NEGOTIATING
