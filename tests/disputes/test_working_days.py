@@ -7,7 +7,7 @@ import pytest
 
 from disputes import selectors
 from disputes.models import DeadlinePolicy, Holiday
-from disputes.working_days import add_working_days
+from disputes.working_days import add_working_days, working_days_taken
 from tests.factories import DeadlinePolicyFactory
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -78,3 +78,26 @@ def test_the_decision_target_reads_the_holidays_and_the_policy_in_force():
 @pytest.mark.django_db
 def test_the_default_target_is_4_working_days():
     assert DeadlinePolicy().decision_working_days == 4
+
+
+# The working days a step took, counted as the target counts them.
+@pytest.mark.parametrize(
+    ("start", "end", "taken"),
+    [
+        (("2026-11-23", "15:00"), ("2026-11-23", "15:00"), 0),  # at once
+        (("2026-11-23", "15:00"), ("2026-11-23", "16:00"), 1),  # within the first day
+        (("2026-11-23", "15:00"), ("2026-11-24", "15:00"), 1),  # exactly one day later
+        (("2026-11-23", "15:00"), ("2026-11-24", "15:01"), 2),
+        (("2026-11-27", "15:00"), ("2026-11-28", "12:00"), 1),  # Friday → Saturday
+        (("2026-11-27", "15:00"), ("2026-12-03", "15:00"), 4),  # over the weekend
+        (("2026-11-28", "10:00"), ("2026-11-30", "09:00"), 1),  # escalated on a Saturday
+    ],
+)
+def test_working_days_taken_counts_as_the_target_does(start, end, taken):
+    assert working_days_taken(_at(*start), _at(*end), set()) == taken
+
+
+def test_working_days_taken_skips_a_holiday():
+    holidays = {date(2026, 12, 1)}  # the Tuesday after
+    assert working_days_taken(_at("2026-11-27"), _at("2026-12-04"), holidays) == 4
+    assert working_days_taken(_at("2026-11-27"), _at("2026-12-04"), set()) == 5
