@@ -182,8 +182,14 @@ def file_complaint(
         raise ValidationError(
             _("The return request cannot be in the future."), code="return_requested_at"
         )
+    refunds_by_kind = caps.refunds_by_kind(order)
     refusal = selectors.filing_refusal(
-        order=order, consumer=consumer, kind=kind, now=now, return_requested_at=return_requested_at
+        order=order,
+        consumer=consumer,
+        kind=kind,
+        now=now,
+        refunds_by_kind=refunds_by_kind,
+        return_requested_at=return_requested_at,
     )
     if refusal:
         raise ValidationError(refusal, code="refused")
@@ -197,7 +203,9 @@ def file_complaint(
             code="return_shipping",
             params={"max": money(most_return_shipping)},
         )
-    lines = selectors.suggestion_for(order=order, kind=kind, return_shipping=return_shipping)
+    lines = selectors.suggestion_for(
+        order=order, kind=kind, return_shipping=return_shipping, refunds_by_kind=refunds_by_kind
+    )
     if reason := selectors.nothing_left(lines):
         raise ValidationError(reason, code="nothing_left")
     suggested = compensation.total(lines)
