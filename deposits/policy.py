@@ -45,5 +45,16 @@ def required_under(policy: DepositPolicy | None, merchant: Merchant) -> Decimal:
     return max((tier.amount_for(merchant) for tier in candidates), default=ZERO)
 
 
+def most_required_under(policy: DepositPolicy | None) -> Decimal:
+    """The most any store can have to keep under one policy, whatever its facts: what
+    `required_under` returns for no store is higher."""
+    if policy is None:
+        return ZERO
+    return max(
+        (max(tier.amount, tier.amount_above_threshold or ZERO) for tier in policy.tiers.all()),
+        default=ZERO,
+    )
+
+
 def required_deposit(merchant: Merchant, at: datetime | None = None) -> Decimal:
     return required_under(policy_in_force(at), merchant)

@@ -33,7 +33,7 @@ from merchants.models import Merchant, MerchantMember, StoreFactChange
 from outbox.services import queue_email
 
 from .models import ZERO, DepositAccount, Disbursement, LedgerEntry
-from .policy import required_deposit
+from .policy import most_required_under, policy_in_force, required_deposit, required_under
 from .selectors import EXIT_WAITING_PERIOD, held_for, shortfall
 
 TOP_UP_PERIOD = timedelta(days=15)
@@ -355,6 +355,18 @@ def _after_money_in(account: DepositAccount) -> None:
         account.save(update_fields=["top_up_amount_due", "updated_at"])
 
 
+def _may_fall_short(account: DepositAccount, most_required: Decimal, *, paying: Decimal) -> bool:
+    """Whether a payout of `paying` could leave the store short of `most_required`, judged
+    on the caller's copy of the account: a payout lowers the balance less arrears by at
+    most what it pays."""
+    return account.balance - account.arrears - paying < most_required
+
+
+def _store_with_categories(account: DepositAccount) -> Merchant:
+    """The store and what `required_under` reads of it."""
+    return Merchant.objects.prefetch_related("categories").get(pk=account.merchant_id)
+
+
 def _after_money_out(account: DepositAccount, *, required: Decimal) -> None:
     if shortfall(account, required) > 0:
         _open_top_up_notice(account, now=timezone.now(), required=required)
@@ -568,11 +580,6 @@ def pay_out(
     if payee_method not in Disbursement.Method.values:
         raise ValidationError(_("Choose Alipay or a bank transfer."), code="invalid_method")
     key = _key(idempotency_key)
-    # Read before the lock: what the store must keep (a top-up notice may follow).
-    merchant = Merchant.objects.prefetch_related("categories").get(pk=account.merchant_id)
-    required = required_deposit(merchant)
-    account = _lock(account, store=False)
-    account.merchant = merchant
     digest = _digest(
         "pay_out",
         account,
@@ -583,6 +590,15 @@ def pay_out(
         payee_method=payee_method,
         payee_account=payee_account,
     )
+    # What the store must keep only decides whether a top-up notice follows. It is read
+    # before the lock, and not at all when even the policy's highest tier could not leave
+    # the store short after this payout (judged again under the lock, on the true amounts).
+    policy = policy_in_force()
+    most_required = most_required_under(policy)
+    merchant = None
+    if _may_fall_short(account, most_required, paying=amount + capped_amount):
+        merchant = _store_with_categories(account)
+    account = _lock(account, store=False)
     earlier, held_for_claim = _earlier_entries_and_held(
         account, key=key, digest=digest, reference=reference
     )
@@ -630,7 +646,11 @@ def pay_out(
         reference=reference,
         ledger_entry=payout_entry,
     )
-    _after_money_out(account, required=required)
+    if shortfall(account, most_required) > 0:
+        # Only when the caller's copy of the account was too old to foresee it is the
+        # store read under the lock.
+        account.merchant = merchant or _store_with_categories(account)
+        _after_money_out(account, required=required_under(policy, account.merchant))
     return PayoutResult(
         entries=operation.entries,
         amount_paid=amount + capped_paid,

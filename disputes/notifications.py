@@ -116,6 +116,8 @@ def notify(*, users, complaint, event: str, url: str, **params) -> None:
 def notify_many(notices: list[Notice]) -> None:
     """Several notices in one INSERT, their e-mails queued in one more."""
     rows, mails = [], []
+    # Both parties of a complaint are told the same text; each text is rendered once.
+    texts = {}
     for notice in notices:
         users = [u for u in notice.users if u is not None and getattr(u, "pk", None)]
         params = {
@@ -134,7 +136,7 @@ def notify_many(notices: list[Notice]) -> None:
         )
         recipients = [u.email or u.username for u in users if "@" in (u.email or u.username)]
         if recipients:
-            mails.append((recipients, *_email(notice.event, params, notice.url)))
+            mails.append((recipients, *_email(notice.event, params, notice.url, texts)))
     if rows:
         Notification.objects.bulk_create(rows)
         pagecache.bump(*{pagecache.reader_scope(row.user_id) for row in rows})
@@ -148,8 +150,14 @@ def _storable(value):
     return str(value)
 
 
-def _email(event: str, params: dict, url: str) -> tuple[str, str]:
-    with translation.override(settings.LANGUAGE_CODE):
-        text = str(EVENTS[event]) % _display_params(params)
-        subject = str(_("[Deposit Claims] %(number)s")) % params
+def _email(event: str, params: dict, url: str, texts: dict) -> tuple[str, str]:
+    """The subject and body of a notice's e-mail; `texts` keeps what was rendered already."""
+    key = (event, *params.items())
+    if key not in texts:
+        with translation.override(settings.LANGUAGE_CODE):
+            texts[key] = (
+                str(_("[Deposit Claims] %(number)s")) % params,
+                str(EVENTS[event]) % _display_params(params),
+            )
+    subject, text = texts[key]
     return subject, f"{text}\n\n{settings.SITE_URL}{url}\n"

@@ -231,10 +231,12 @@ def suggestion_for(
     return_shipping: Decimal = ZERO,
     return_shipping_receipt: bool = True,
     available_for_multiple=None,
+    refunds_by_kind: dict | None = None,
 ):
     """The itemised rule-based award for a kind of complaint on an order, within what the
     other complaints (those of other kinds on the order, or of the consumer's other orders)
-    already count against the shared caps."""
+    already count against the shared caps. `refunds_by_kind`: `caps.refunds_by_kind(order)`
+    when the caller has read it already."""
     rules = compensation_rule(order.paid_at).as_rules()
     return compensation.suggest_award(
         kind,
@@ -245,7 +247,7 @@ def suggestion_for(
             caps.late_shipping_elsewhere(order) if kind == Complaint.Kind.LATE_SHIPPING else ZERO
         ),
         refunded_elsewhere=(
-            caps.refunds_elsewhere(order, kind=kind)
+            caps.refunds_elsewhere(order, kind=kind, by_kind=refunds_by_kind)
             if kind in compensation.REFUNDING_KINDS
             else ZERO
         ),
@@ -304,16 +306,24 @@ def _refusal(
 
 
 def filing_refusal(
-    *, order: Order, consumer, kind: str, now: datetime, return_requested_at=None
+    *,
+    order: Order,
+    consumer,
+    kind: str,
+    now: datetime,
+    refunds_by_kind: dict[str, Decimal],
+    return_requested_at=None,
 ) -> str | None:
-    """Why this consumer cannot file this kind of complaint on this order now, or None."""
+    """Why this consumer cannot file this kind of complaint on this order now, or None.
+    `refunds_by_kind`: `caps.refunds_by_kind(order)`, the complaints already on the order,
+    which the filing reads once for this and for the refund cap."""
     return _refusal(
         kind=kind,
         order=order,
         consumer=consumer,
         rules=compensation_rule(order.paid_at).as_rules(),
         restricted_until=filing_restricted_until(consumer, now),
-        existing_kinds=set(Complaint.objects.filter(order=order).values_list("kind", flat=True)),
+        existing_kinds=set(refunds_by_kind),
         now=now,
         return_requested_at=return_requested_at,
     )

@@ -80,10 +80,11 @@ def _text(value: str, *, label, max_length: int = 5000) -> str:
 
 
 def _lock(complaint: Complaint, now: datetime) -> Complaint:
-    # The complaint's row alone: its order, store and consumer are read, never locked.
+    # The complaint's row alone: its order, store (and its deposit account, for the steps
+    # that move money) and consumer are read, never locked.
     locked = (
         Complaint.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("order", "merchant", "consumer")
+        .select_related("order", "merchant__deposit_account", "consumer")
         .get(pk=complaint.pk)
     )
     # Whatever the action changes, the pages showing this complaint are stale once it commits.
@@ -182,8 +183,14 @@ def file_complaint(
         raise ValidationError(
             _("The return request cannot be in the future."), code="return_requested_at"
         )
+    refunds_by_kind = caps.refunds_by_kind(order)
     refusal = selectors.filing_refusal(
-        order=order, consumer=consumer, kind=kind, now=now, return_requested_at=return_requested_at
+        order=order,
+        consumer=consumer,
+        kind=kind,
+        now=now,
+        refunds_by_kind=refunds_by_kind,
+        return_requested_at=return_requested_at,
     )
     if refusal:
         raise ValidationError(refusal, code="refused")
@@ -197,7 +204,9 @@ def file_complaint(
             code="return_shipping",
             params={"max": money(most_return_shipping)},
         )
-    lines = selectors.suggestion_for(order=order, kind=kind, return_shipping=return_shipping)
+    lines = selectors.suggestion_for(
+        order=order, kind=kind, return_shipping=return_shipping, refunds_by_kind=refunds_by_kind
+    )
     if reason := selectors.nothing_left(lines):
         raise ValidationError(reason, code="nothing_left")
     suggested = compensation.total(lines)
@@ -560,7 +569,7 @@ def withdraw_complaint(*, complaint: Complaint, actor) -> Complaint:
 
 def _hold_likely_award(complaint: Complaint, actor, occasion: str) -> None:
     """Freeze the likely award (the claim, at most the suggestion) up to what is available."""
-    account = ledger.get_or_open_account(merchant=complaint.merchant)
+    account = _account(complaint)
     likely = min(complaint.claimed_amount, complaint.suggested_amount)
     ledger.hold(
         account=account,
@@ -576,7 +585,7 @@ def _hold_likely_award(complaint: Complaint, actor, occasion: str) -> None:
 def _release_hold(complaint: Complaint, actor, occasion: str) -> None:
     if not complaint.held_amount:
         return
-    account = ledger.get_or_open_account(merchant=complaint.merchant)
+    account = _account(complaint)
     ledger.release_hold(
         account=account,
         reference=complaint.ledger_reference,
@@ -804,8 +813,12 @@ class LineInput:
     amount: Decimal
 
 
-def _account(complaint):
-    return ledger.get_or_open_account(merchant=complaint.merchant)
+def _account(complaint) -> DepositAccount:
+    """The store's deposit account, as `_lock` read it; opened if the store has none yet."""
+    try:
+        return complaint.merchant.deposit_account
+    except DepositAccount.DoesNotExist:
+        return ledger.get_or_open_account(merchant=complaint.merchant)
 
 
 def _policy(now):
@@ -1034,7 +1047,7 @@ def decide_complaint(
         decided_at=now,
     )
     _rely_on(decision, complaint, evidence)
-    lines = AwardLine.objects.bulk_create(
+    lines = [
         AwardLine(
             decision=decision,
             category=line.category,
@@ -1044,7 +1057,7 @@ def decide_complaint(
             capped=line.capped,
         )
         for line, amount in chosen
-    )
+    ]
     complaint.decide(
         needs_approval=needs_approval,
         pay_first=route == Decision.Route.MERCHANT_FIRST,
@@ -1095,17 +1108,22 @@ def _pay_lines(complaint, lines, actor, *, key: str, memo: str) -> None:
         else:
             line.paid_amount = line.amount
         line.ledger_entry = result.entries[0] if result.entries else None
-    AwardLine.objects.bulk_update(lines, ["paid_amount", "ledger_entry"])
+    # Lines this step made are written once, with what they paid; earlier ones are updated.
+    earlier = [line for line in lines if line.pk is not None]
+    AwardLine.objects.bulk_create([line for line in lines if line.pk is None])
+    AwardLine.objects.bulk_update(earlier, ["paid_amount", "ledger_entry"])
 
 
 def _settle_and_pay(complaint, decision, actor, *, lines=None) -> None:
     """Save the decided complaint, pay from the deposit when it is now paid, and tell both
     parties. Everything else is written first: the deposit's lock, which the payout takes,
-    is then held only for the ledger and the few writes after it (common.db). `lines`: the
-    decision's award lines when the caller has just written them."""
+    is then held only for the ledger and the few writes after it (common.db). `lines`: a
+    new decision's award lines, not written yet: a payout writes them with what they paid."""
     _save(complaint)
     members = _merchant_users(complaint)
     if complaint.status != Complaint.Status.PAID:
+        if lines:
+            AwardLine.objects.bulk_create(lines)
         _announce_decision(complaint, decision, members, amount=decision.total)
         return
     lines = list(decision.lines.all()) if lines is None else lines
@@ -1461,7 +1479,6 @@ def _pay_appeal_raise(complaint, appeal, paid, chosen, actor) -> None:
                 capped=line.capped,
             )
         )
-    AwardLine.objects.bulk_create(raised)
     _pay_lines(
         complaint,
         raised,

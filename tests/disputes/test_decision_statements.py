@@ -1,0 +1,60 @@
+"""What a decision paid from the deposit reads and writes: each statement is paid on every
+decision, and those after the payout are paid while the store's deposit is locked."""
+
+from decimal import Decimal
+
+import pytest
+
+from deposits import services as ledger
+from deposits.policy import most_required_under, policy_in_force
+from disputes.models import Complaint
+from tests.disputes.test_review import (
+    account_of,
+    decide,
+    reviewer_user,
+    suggested_lines,
+    under_review,
+)
+
+pytestmark = pytest.mark.django_db
+
+# The claim group's lock, the complaint's, the award's rules and caps, the decision, its
+# log, the complaint, the notices and their e-mails, the payout (tests/deposits/
+# test_payout_statements.py), the award lines; a savepoint around each service call, the
+# tests running in a transaction.
+DECISION_STATEMENTS = 20
+
+
+@pytest.fixture
+def well_covered(store):
+    ledger.record_pay_in(
+        account=account_of(store),
+        amount=most_required_under(policy_in_force()) + Decimal("1000000.00"),
+        reference="BANK-2",
+        idempotency_key="well-covered",
+    )
+    return store
+
+
+def test_a_decision_paid_from_the_deposit_stays_within_its_statements(
+    complaint, well_covered, consumer, django_assert_max_num_queries
+):
+    reviewer = reviewer_user()
+    under_review(complaint, well_covered, consumer, reviewer)
+    lines = suggested_lines(complaint)
+    with django_assert_max_num_queries(DECISION_STATEMENTS) as queries:
+        decide(complaint, reviewer, lines=lines)
+    assert Complaint.objects.get(pk=complaint.pk).status == Complaint.Status.PAID
+    line_writes = [q["sql"] for q in queries.captured_queries if '"disputes_awardline"' in q["sql"]]
+    assert [sql.split()[0] for sql in line_writes] == ["INSERT"]
+
+
+def test_award_lines_are_written_once_with_what_they_paid(complaint, well_covered, consumer):
+    reviewer = reviewer_user()
+    under_review(complaint, well_covered, consumer, reviewer)
+    decision = decide(complaint, reviewer)
+    lines = list(decision.lines.select_related("ledger_entry"))
+    assert lines
+    for line in lines:
+        assert line.paid_amount == line.amount
+        assert line.ledger_entry.kind == "claim_payout"
