@@ -113,6 +113,44 @@ class RefuseForm(forms.Form):
     )
 
 
+class AcceptClaimForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("I will pay the consumer the amount claimed, directly."),
+        error_messages={"required": _("Tick the box to confirm that you will pay.")},
+    )
+
+
+class DeclineOfferForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why you decline"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text=_("The merchant reads this; it may help them make a better offer."),
+    )
+
+
+class EscalateForm(forms.Form):
+    statement = forms.CharField(
+        label=_("What the platform should know"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        required=False,
+        help_text=_("Optional. The reviewer and the merchant read it."),
+    )
+    files = MultipleFileField(
+        label=_("Evidence for the platform"),
+        required=False,
+        help_text=_("Optional. JPEG, PNG, WebP or PDF, up to 10 MB each."),
+    )
+
+
+class WithdrawForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("I understand that a withdrawn complaint cannot be filed again."),
+        error_messages={"required": _("Tick the box to confirm the withdrawal.")},
+    )
+
+
 class OfferForm(forms.Form):
     refund = forms.DecimalField(
         label=_("Refund (¥)"), min_value=0, initial=Decimal("0.00"), **MONEY

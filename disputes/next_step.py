@@ -39,13 +39,15 @@ class NextStep:
 
 CONSUMER_ACTIONS = (
     ("accept_offer", Action("accept-offer", _("Accept the offer"), primary=True)),
-    ("decline_offer", Action("decline-offer", _("Decline the offer"))),
+    # Irreversible steps open a form first: it says what follows and asks what it needs.
+    ("decline_offer", Action("decline-offer", _("Decline the offer"), needs_form=True)),
     (
         "escalate",
         Action(
             "escalate",
             _("Ask the platform to step in"),
             primary=True,
+            needs_form=True,
             confirm=_(
                 "The platform will review the case and may hold part of the merchant's deposit."
             ),
@@ -57,6 +59,7 @@ CONSUMER_ACTIONS = (
         Action(
             "withdraw",
             _("Withdraw the complaint"),
+            needs_form=True,
             confirm=_("A withdrawn complaint cannot be filed again."),
         ),
     ),
@@ -69,6 +72,7 @@ MERCHANT_ACTIONS = (
             "accept",
             _("Accept the claim"),
             primary=True,
+            needs_form=True,
             confirm=_("You will pay the consumer the claimed amount directly."),
         ),
     ),

@@ -529,12 +529,14 @@ def accept_offer(*, complaint: Complaint, actor) -> Complaint:
 
 
 @atomic_service
-def decline_offer(*, complaint: Complaint, actor) -> Complaint:
+def decline_offer(*, complaint: Complaint, actor, reason: str) -> Complaint:
+    """The consumer turns the offer down, saying why: the merchant reads it in the timeline."""
     now = timezone.now()
     complaint = _lock(complaint, now)
     _check(complaint, complaint.decline_offer, actor, _("decline the offer on"))
+    reason = _text(reason, label=_("The reason for declining"), max_length=1000)
     offer = _lock_open_offer(complaint)
-    complaint.decline_offer(by=actor, description=str(_("Declined the offer")))
+    complaint.decline_offer(by=actor, description=reason)
     offer.status, offer.responded_at = Offer.Status.DECLINED, now
     offer.save(update_fields=["status", "responded_at"])
     _save(complaint)
@@ -596,21 +598,39 @@ def _release_hold(complaint: Complaint, actor, occasion: str) -> None:
 
 
 @atomic_service
-def escalate_complaint(*, complaint: Complaint, actor, now: datetime | None = None) -> Complaint:
+def escalate_complaint(
+    *, complaint: Complaint, actor, now: datetime | None = None, statement: str = "", files=()
+) -> Complaint:
+    """The platform steps in. The consumer may say why, for the reviewer and the merchant
+    to read, and attach evidence; the deadline's own escalation says neither."""
     now = now or timezone.now()
     complaint = _lock(complaint, now)
     _check(complaint, complaint.escalate, actor, _("escalate"))
     by_system = is_system(actor)
+    statement = (statement or "").strip()
+    if len(statement) > 2000:
+        raise ValidationError(
+            _("%(label)s can be at most %(max)s characters."),
+            params={"label": _("Your statement"), "max": 2000},
+        )
+    if by_system:
+        description = str(_("The merchant did not answer in time"))
+    else:
+        description = statement or str(_("The consumer asked the platform to step in"))
     complaint.escalate(
         decision_due_at=selectors.decision_due(now),
         by_system=by_system,
         by=_log_actor(actor),
-        description=str(
-            _("The merchant did not answer in time")
-            if by_system
-            else _("The consumer asked the platform to step in")
-        ),
+        description=description,
     )
+    if files:
+        _store_files(
+            complaint,
+            actor,
+            Party.CONSUMER,
+            [(Evidence.Kind.OTHER, file) for file in files],
+            str(_("Sent when asking the platform to step in")),
+        )
     _hold_likely_award(complaint, actor, "escalation")
     _save(complaint)
     _notify_both(

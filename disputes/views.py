@@ -21,15 +21,19 @@ from merchants.permissions import merchant_member_required
 from . import next_step, selectors, services
 from .downloads import evidence_download
 from .forms import (
+    AcceptClaimForm,
     AppealForm,
     AppealResponseForm,
     ComplaintForm,
+    DeclineOfferForm,
+    EscalateForm,
     EvidenceForm,
     InfoAnswerForm,
     MessageForm,
     OfferForm,
     PaymentProofForm,
     RefuseForm,
+    WithdrawForm,
 )
 from .models import Complaint, Notification
 from .notifications import render as render_notification
@@ -163,6 +167,10 @@ def _case_context(request, complaint, step, *, viewer, messages_=None):
         "payment_form": PaymentProofForm(),
         "appeal_form": AppealForm(),
         "appeal_response_form": AppealResponseForm(),
+        "decline_form": DeclineOfferForm(),
+        "escalate_form": EscalateForm(),
+        "withdraw_form": WithdrawForm(),
+        "accept_form": AcceptClaimForm(),
         "decision": decision,
         "appeal": next_step.appeal_of(complaint),
         "payout_status": next_step.payout_status(complaint, decision) if decision else "",
@@ -193,12 +201,31 @@ def complaint_detail(request, number):
 
 CONSUMER_ACTIONS = {
     "accept-offer": (services.accept_offer, _("You accepted the offer.")),
-    "decline-offer": (services.decline_offer, _("You declined the offer.")),
-    "escalate": (services.escalate_complaint, _("The platform is now reviewing your complaint.")),
-    "withdraw": (services.withdraw_complaint, _("Your complaint is withdrawn.")),
     "reopen": (
         services.reopen_complaint,
         _("The platform is now reviewing the unpaid settlement."),
+    ),
+}
+# The steps that cannot be undone: each comes with a form (a reason, a statement, a tick).
+CONSUMER_FORM_ACTIONS = {
+    "decline-offer": (
+        DeclineOfferForm,
+        lambda complaint, user, data: services.decline_offer(
+            complaint=complaint, actor=user, reason=data["reason"]
+        ),
+        _("You declined the offer; the merchant can read why."),
+    ),
+    "escalate": (
+        EscalateForm,
+        lambda complaint, user, data: services.escalate_complaint(
+            complaint=complaint, actor=user, statement=data["statement"], files=data["files"]
+        ),
+        _("The platform is now reviewing your complaint."),
+    ),
+    "withdraw": (
+        WithdrawForm,
+        lambda complaint, user, data: services.withdraw_complaint(complaint=complaint, actor=user),
+        _("Your complaint is withdrawn."),
     ),
 }
 
@@ -207,6 +234,15 @@ CONSUMER_ACTIONS = {
 @require_POST
 def consumer_action(request, number, action):
     complaint = selectors.complaint_for_consumer(request.user, number)
+    if action in CONSUMER_FORM_ACTIONS:
+        form_class, call, done = CONSUMER_FORM_ACTIONS[action]
+        _run(
+            request,
+            form_class(request.POST, request.FILES),
+            lambda data: call(complaint, request.user, data),
+            done,
+        )
+        return redirect("disputes:complaint", number=number)
     if action not in CONSUMER_ACTIONS:
         raise Http404
     service, done = CONSUMER_ACTIONS[action]
@@ -377,6 +413,9 @@ def seller_action(request, number, action):
     complaint = selectors.complaint_for_merchant(request.membership.merchant, number)
     try:
         if action == "accept":
+            form = AcceptClaimForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError([e for errors in form.errors.values() for e in errors])
             services.accept_claim(complaint=complaint, actor=request.user)
             messages.success(request, _("You accepted the claim. Pay the consumer directly."))
         elif action == "refuse":

@@ -24,7 +24,9 @@ ACTIONS = {
         complaint=c, actor=actor, refund=Decimal("50.00"), compensation_amount=Decimal("10.00")
     ),
     "accept_offer": lambda c, actor: services.accept_offer(complaint=c, actor=actor),
-    "decline_offer": lambda c, actor: services.decline_offer(complaint=c, actor=actor),
+    "decline_offer": lambda c, actor: services.decline_offer(
+        complaint=c, actor=actor, reason="太少了"
+    ),
     "withdraw": lambda c, actor: services.withdraw_complaint(complaint=c, actor=actor),
     "escalate": lambda c, actor: services.escalate_complaint(complaint=c, actor=actor),
     "reopen": lambda c, actor: services.reopen_complaint(complaint=c, actor=actor),
@@ -186,11 +188,11 @@ def test_an_offer_cannot_be_accepted_after_it_expired(offered, consumer):
 def test_declining_lets_the_consumer_escalate_and_the_merchant_offer_again(
     offered, consumer, store
 ):
-    services.decline_offer(complaint=offered, actor=consumer)
+    services.decline_offer(complaint=offered, actor=consumer, reason="太少了")
     assert Offer.objects.get().status == Offer.Status.DECLINED
     ACTIONS["make_offer"](offered, store.owner)
     assert Offer.objects.filter(status=Offer.Status.OPEN).count() == 1
-    services.decline_offer(complaint=offered, actor=consumer)
+    services.decline_offer(complaint=offered, actor=consumer, reason="太少了")
     assert (
         services.escalate_complaint(complaint=offered, actor=consumer).status
         == Complaint.Status.UNDER_REVIEW

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -318,7 +319,7 @@ class Actions:
         )
         service = {
             "accept_offer": services.accept_offer,
-            "decline_offer": services.decline_offer,
+            "decline_offer": partial(services.decline_offer, reason="还不够"),
             "withdraw": services.withdraw_complaint,
             "escalate": services.escalate_complaint,
             "reopen": services.reopen_complaint,

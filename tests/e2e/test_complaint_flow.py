@@ -36,7 +36,10 @@ def test_a_complaint_goes_from_filing_to_platform_review(open_page, parties, lan
     seller_page.shot("seller-complaint-refused")
 
     page.reload()
-    page.click("form[action$='/escalate/'] button")
+    page.click("details:has(form[action$='/escalate/']) summary")
+    page.fill("form[action$='/escalate/'] textarea[name=statement]", "商品颜色明显不同，见照片。")
+    page.shot("complaint-escalating-consumer")
+    page.click("form[action$='/escalate/'] button[type=submit]")
     page.wait_for_load_state()
     complaint.refresh_from_db()
     assert complaint.status == Complaint.Status.UNDER_REVIEW
