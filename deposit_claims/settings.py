@@ -255,6 +255,11 @@ SESSION_COOKIE_HTTPONLY = True
 # consumers and merchants keep Django's two weeks.
 STAFF_SESSION_IDLE_SECONDS = 30 * 60
 STAFF_SESSION_SECONDS = 8 * 60 * 60
+# Where stores pay in their deposit: told with every top-up notice and on the deposit page.
+DEPOSIT_PAYEE_BANK = env("DJANGO_DEPOSIT_PAYEE_BANK", default="")
+DEPOSIT_PAYEE_NAME = env("DJANGO_DEPOSIT_PAYEE_NAME", default="")
+DEPOSIT_PAYEE_ACCOUNT = env("DJANGO_DEPOSIT_PAYEE_ACCOUNT", default="")
+
 # A second factor for every console user (accounts.two_factor): a TOTP authenticator app,
 # enrolled at the first console login, and single-use recovery codes.
 OTP_TOTP_ISSUER = "保证金理赔 Deposit Claims"

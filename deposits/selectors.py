@@ -4,8 +4,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from merchants.models import Merchant
 
@@ -127,3 +129,20 @@ def exit_refund_due(now: datetime) -> Q:
         closing_requested_at__lte=now - EXIT_WAITING_PERIOD,
         balance__gt=ZERO,
     )
+
+
+def how_to_pay(merchant: Merchant) -> str:
+    """How a store pays in its deposit: the transfer, and the remark that lets finance
+    match it to the store."""
+    if settings.DEPOSIT_PAYEE_ACCOUNT:
+        where = gettext("by bank transfer to %(name)s, %(bank)s, account %(account)s") % {
+            "name": settings.DEPOSIT_PAYEE_NAME,
+            "bank": settings.DEPOSIT_PAYEE_BANK,
+            "account": settings.DEPOSIT_PAYEE_ACCOUNT,
+        }
+    else:
+        where = gettext("by bank transfer to the deposit account named in your store agreement")
+    return gettext(
+        "Pay %(where)s, with your store code %(code)s as the transfer's remark: finance "
+        "matches it to your store and records it, usually within one working day."
+    ) % {"where": where, "code": merchant.code}

@@ -34,7 +34,7 @@ from outbox.services import queue_email
 
 from .models import ZERO, DepositAccount, Disbursement, LedgerEntry
 from .policy import most_required_under, policy_in_force, required_deposit, required_under
-from .selectors import EXIT_WAITING_PERIOD, held_for, shortfall
+from .selectors import EXIT_WAITING_PERIOD, held_for, how_to_pay, shortfall
 
 TOP_UP_PERIOD = timedelta(days=15)
 # The longest claim window after an order completes (counterfeit claims).
@@ -307,7 +307,9 @@ def _open_top_up_notice(account: DepositAccount, *, now: datetime, required: Dec
                     "Your deposit is below what your store must keep. Please top up %(amount)s "
                     "by %(due_by)s. After that date the store is restricted until it is topped up."
                 )
-                % {"amount": _money_text(due), "due_by": due_by},
+                % {"amount": _money_text(due), "due_by": due_by}
+                + "\n\n"
+                + how_to_pay(account.merchant),
             )
     return due
 

@@ -19,6 +19,7 @@ def seller_deposit(request):
             "merchant": merchant,
             "overview": overview,
             "entries": selectors.recent_entries(overview.account),
+            "how_to_pay": selectors.how_to_pay(merchant),
         },
     )
 
