@@ -214,3 +214,25 @@ class AppealResponseForm(forms.Form):
         max_length=5000,
         help_text=_("The senior reviewer who resolves the appeal reads it with the grounds."),
     )
+
+
+class ComplaintSearchForm(forms.Form):
+    """The search and filters above a party's list of complaints (read from the query)."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        max_length=60,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Complaint no., order no. or item")}
+        ),
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=[("", _("Any kind")), *Complaint.Kind.choices], required=False
+    )
+    filed_from = forms.DateField(
+        label=_("Filed from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    filed_to = forms.DateField(
+        label=_("Filed until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )

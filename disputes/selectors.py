@@ -152,6 +152,29 @@ def complaints_of_merchant(merchant) -> QuerySet[Complaint]:
     return Complaint.objects.filter(merchant=merchant).select_related("order", "consumer")
 
 
+def searched(complaints: QuerySet[Complaint], *, q="", kind="", filed_from=None, filed_to=None):
+    """A party's complaints narrowed by what they typed and chose: a complaint or order
+    number's start, or words of the item; a kind; the days filed (Beijing time, both ends
+    included)."""
+    if q := (q or "").strip():
+        complaints = complaints.filter(
+            Q(number__startswith=q.upper())
+            | Q(order__order_number__startswith=q)
+            | Q(order__item_title__icontains=q)
+        )
+    if kind:
+        complaints = complaints.filter(kind=kind)
+    if filed_from:
+        complaints = complaints.filter(created_at__gte=_start_of(filed_from))
+    if filed_to:
+        complaints = complaints.filter(created_at__lt=_start_of(filed_to + timedelta(days=1)))
+    return complaints
+
+
+def _start_of(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
+
+
 # The order of the store's lists, as the store's queue indexes keep it: the earliest
 # deadline first, complaints without one (closed, settled) last on every database (SQLite
 # puts NULL first unless told).

@@ -1,3 +1,4 @@
+import hashlib
 import re
 
 from django.contrib import messages
@@ -25,6 +26,7 @@ from .forms import (
     AppealForm,
     AppealResponseForm,
     ComplaintForm,
+    ComplaintSearchForm,
     DeclineOfferForm,
     EscalateForm,
     EvidenceForm,
@@ -103,20 +105,52 @@ def _variant(*values) -> str:
     return "|".join(re.sub(r"[^\w-]", "", value or "")[:40] for value in values)
 
 
+def _search(request, complaints):
+    """The list narrowed by the search form (a field that does not validate, such as a
+    malformed date, is shown with its error and ignored), the form, and the status chosen;
+    with what the page cache must tell apart."""
+    form = ComplaintSearchForm(request.GET)
+    form.is_valid()
+    filters = form.cleaned_data
+    complaints = selectors.searched(complaints, **filters)
+    status = request.GET.get("status", "")
+    if status in Complaint.Status.values:
+        complaints = complaints.filter(status=status)
+    typed = request.GET.get("q", "")
+    variant = _variant(
+        status,
+        hashlib.sha256(typed.encode()).hexdigest()[:16] if typed else "",
+        request.GET.get("kind"),
+        request.GET.get("filed_from"),
+        request.GET.get("filed_to"),
+        request.GET.get("page"),
+    )
+    searching = any(request.GET.get(name) for name in ("q", "kind", "filed_from", "filed_to"))
+    context = {
+        "search_form": form,
+        "status": status,
+        "statuses": Complaint.Status.choices,
+        "searching": searching or bool(status),
+    }
+    return complaints, context, variant
+
+
 @login_required
 def consumer_complaints(request):
+    complaints, context, variant = _search(
+        request, selectors.complaints_of_consumer(request.user)
+    )
+
     def render_page():
-        page = Paginator(selectors.complaints_of_consumer(request.user), PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
-        return render(request, "disputes/consumer_complaints.html", {"page": page}), None
+        page = Paginator(complaints, PAGE_SIZE).get_page(request.GET.get("page"))
+        return render(
+            request, "disputes/consumer_complaints.html", {"page": page, **context}
+        ), None
 
     return pagecache.serve(
         request,
         pagecache.Page(
-            "consumer-complaints",
-            [pagecache.consumer_scope(request.user.pk)],
-            _variant(request.GET.get("page")),
+            "consumer-complaints", [pagecache.consumer_scope(request.user.pk)], variant
         ),
         render_page,
     )
@@ -370,27 +404,17 @@ def seller_overview(request):
 
 @merchant_member_required
 def seller_complaints(request):
-    status = request.GET.get("status", "")
+    complaints, context, variant = _search(
+        request, selectors.complaints_of_merchant(request.membership.merchant)
+    )
 
     def render_page():
-        complaints = selectors.complaints_of_merchant(request.membership.merchant)
-        if status in Complaint.Status.values:
-            complaints = complaints.filter(status=status)
         page = Paginator(complaints.order_by(*selectors.QUEUE), PAGE_SIZE).get_page(
             request.GET.get("page")
         )
-        return render(
-            request,
-            "disputes/seller_complaints.html",
-            {"page": page, "status": status, "statuses": Complaint.Status.choices},
-        ), None
+        return render(request, "disputes/seller_complaints.html", {"page": page, **context}), None
 
-    return _store_page(
-        request,
-        "seller-complaints",
-        render_page,
-        variant=_variant(status, request.GET.get("page")),
-    )
+    return _store_page(request, "seller-complaints", render_page, variant=variant)
 
 
 @merchant_member_required
