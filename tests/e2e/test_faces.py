@@ -34,6 +34,9 @@ def test_a_merchant_reaches_the_seller_dashboard(open_page, language, viewport):
     assert page.url.endswith("/seller/")
     assert page.get_by_role("heading", name=member.merchant.name).is_visible()
     page.shot("seller-overview")
+    page.goto(page.base + "/seller/complaints/?q=TS")
+    assert page.locator("form.search-bar input[type=search]").input_value() == "TS"
+    page.shot("seller-complaints-search")
 
 
 def test_a_wrong_password_shows_an_error_next_to_the_form(open_page):
