@@ -5,6 +5,8 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 
 from disputes.models import Complaint
 from tests.disputes.test_review import World
@@ -61,3 +63,28 @@ def test_sending_a_message_says_it_was_sent(client, complaint, consumer):
         follow=True,
     )
     assert "Message sent." in page.content.decode()
+
+
+def test_the_filing_page_shows_the_orders_times_that_open_each_kind(client, order, consumer):
+    client.force_login(consumer)
+    page = client.get(
+        reverse("disputes:file_complaint", args=[order.order_number])
+    ).content.decode()
+    for label in ("Paid", "Ship by", "Shipped", "Delivered", "Completed"):
+        assert f"<dt>{label}</dt>" in page
+    assert date_format(localtime(order.delivered_at), "DATETIME_FORMAT") in page
+
+
+def test_an_order_not_yet_shipped_says_so(client, consumer, store):
+    unshipped = OrderFactory(
+        merchant=store.merchant,
+        consumer=consumer,
+        shipped_at=None,
+        delivered_at=None,
+        completed_at=None,
+    )
+    client.force_login(consumer)
+    page = client.get(
+        reverse("disputes:file_complaint", args=[unshipped.order_number])
+    ).content.decode()
+    assert "<dt>Shipped</dt><dd>Not yet</dd>" in page
