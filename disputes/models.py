@@ -886,7 +886,8 @@ class Evidence(models.Model):
     # which every page prefetches already, so showing the proof costs no query of its own.
     direct_payment = models.ForeignKey(
         "DirectPayment",
-        on_delete=models.PROTECT,
+        # Deleted only with its complaint, which takes the evidence along.
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
