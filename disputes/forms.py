@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from deposit_claims.templatetags.ui import money
 from merchants.models import MONEY
 
-from .models import Complaint, Evidence
+from .models import Complaint, DirectPayment, Evidence
 from .uploads import MAX_FILES_PER_PARTY
 
 
@@ -181,6 +181,35 @@ class InfoAnswerForm(forms.Form):
 
 
 class PaymentProofForm(forms.Form):
+    files = MultipleFileField(
+        label=_("Payment voucher"),
+        help_text=_(
+            "A screenshot or PDF of the transfer to the consumer: JPEG, PNG, WebP or PDF, "
+            "up to 10 MB each."
+        ),
+    )
+
+
+class DirectPaymentForm(forms.Form):
+    """The merchant's record of paying a settlement; the service checks the rules."""
+
+    amount = forms.DecimalField(
+        label=_("Amount paid (¥)"),
+        min_value=Decimal("0.01"),
+        help_text=_("At least the settled amount."),
+        **MONEY,
+    )
+    paid_at = forms.DateTimeField(
+        label=_("When you paid"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    method = forms.ChoiceField(label=_("How you paid"), choices=DirectPayment.Method.choices)
+    reference = forms.CharField(
+        label=_("Transaction reference"),
+        max_length=100,
+        required=False,
+        help_text=_("The transfer's number, so the consumer can find it."),
+    )
     files = MultipleFileField(
         label=_("Payment voucher"),
         help_text=_(

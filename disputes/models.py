@@ -882,6 +882,17 @@ class Evidence(models.Model):
     size = models.PositiveIntegerField(_("size in bytes"))
     original_name = models.CharField(_("original file name"), max_length=200)
     description = models.CharField(_("description"), max_length=300, blank=True)
+    # The settlement payment this file proves, if any: read from the complaint's evidence,
+    # which every page prefetches already, so showing the proof costs no query of its own.
+    direct_payment = models.ForeignKey(
+        "DirectPayment",
+        # Deleted only with its complaint, which takes the evidence along.
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("proof of the direct payment"),
+    )
     created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
     class Meta:
@@ -904,6 +915,55 @@ class Evidence(models.Model):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+
+class DirectPayment(models.Model):
+    """The merchant's record of paying a settlement to the consumer directly, with proof.
+
+    It changes no state: a settlement stays settled, and the consumer who was not paid
+    still reports it (`reopen`) within the reopen window. One per complaint.
+    """
+
+    class Method(models.TextChoices):
+        ALIPAY = "alipay", _("Alipay")
+        BANK = "bank", _("Bank transfer")
+        WECHAT = "wechat", _("WeChat Pay")
+        OTHER = "other", _("Other")
+
+    complaint = models.OneToOneField(
+        Complaint,
+        on_delete=models.CASCADE,
+        related_name="direct_payment",
+        verbose_name=_("complaint"),
+    )
+    amount = models.DecimalField(_("amount paid"), **MONEY)
+    paid_at = models.DateTimeField(_("paid at"))
+    method = models.CharField(_("payment method"), max_length=10, choices=Method.choices)
+    reference = models.CharField(_("transaction reference"), max_length=100, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("direct payment")
+        verbose_name_plural = _("direct payments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="direct_payment_amount_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.complaint} · {self.amount}"
+
+    @property
+    def proof(self) -> list["Evidence"]:
+        """The vouchers, from the complaint's (prefetched) evidence."""
+        return [e for e in self.complaint.evidence.all() if e.direct_payment_id == self.pk]
 
 
 class Notification(models.Model):

@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django_fsm import has_transition_perm
 
@@ -122,6 +124,12 @@ def for_consumer(complaint: Complaint, user) -> NextStep:
         text = _("Settled for %(amount)s: the merchant pays you directly.") % {
             "amount": money(complaint.settled_amount)
         }
+        payment = direct_payment_of(complaint)
+        if payment is not None:
+            text = _(
+                "The merchant records paying you %(amount)s on %(date)s. "
+                "Check that the money arrived."
+            ) % {"amount": money(payment.amount), "date": _when(payment.paid_at)}
         if actions:
             text = _("%(settled)s Not paid? Report it before the deadline.") % {"settled": text}
         return NextStep(text, complaint.reopen_until if actions else None, actions)
@@ -152,13 +160,40 @@ def for_merchant(complaint: Complaint, user) -> NextStep:
             actions,
         )
     if status == Status.SETTLED:
+        payment = direct_payment_of(complaint)
+        if payment is not None:
+            return NextStep(
+                _("You recorded paying %(amount)s on %(date)s.")
+                % {"amount": money(payment.amount), "date": _when(payment.paid_at)},
+                None,
+                actions,
+                note=_(
+                    "If the consumer reports the settlement unpaid within its window, "
+                    "the platform reviews it with your proof."
+                ),
+            )
+        # Only the store's own staff reach this page; the service checks the rest.
+        actions = [*actions, RECORD_PAYMENT]
         return NextStep(
             _("Settled: pay the consumer %(amount)s directly.")
             % {"amount": money(complaint.settled_amount)},
             None,
             actions,
+            note=_("Then record the payment with its voucher, so the consumer can check it."),
         )
     return _platform_or_closed(complaint, user, Party.MERCHANT, actions)
+
+
+RECORD_PAYMENT = Action("record-payment", _("Record the payment"), primary=True, needs_form=True)
+
+
+def direct_payment_of(complaint):
+    """The merchant's recorded payment of the settlement, if any (selected with the page)."""
+    return getattr(complaint, "direct_payment", None)
+
+
+def _when(moment) -> str:
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
 ANSWER_INFO = Action("answer-info", _("Answer the platform"), primary=True, needs_form=True)

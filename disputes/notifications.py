@@ -67,6 +67,14 @@ EVENTS = {
         "Decision on %(number)s: the complaint is rejected. You may appeal until %(due)s."
     ),
     "sent_back": _("The award on %(number)s was sent back for another look."),
+    "direct_payment": _(
+        "The merchant records paying you %(amount)s for %(number)s, with proof. Check that "
+        "the money arrived: if it did not, you can report it unpaid until %(due)s."
+    ),
+    "direct_payment_late": _(
+        "The merchant records paying you %(amount)s for %(number)s, with proof. "
+        "Check that the money arrived."
+    ),
     "merchant_paid": _("The merchant reports paying you %(amount)s for %(number)s, with proof."),
     "appealed": _("%(number)s was appealed. Respond by %(due)s."),
     "appeal_answered": _(

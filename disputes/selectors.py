@@ -86,7 +86,7 @@ def _with_case_file(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
     lines = AwardLine.objects.select_related("ledger_entry").prefetch_related(
         "ledger_entry__disbursements"
     )
-    related = ("order", "merchant", "consumer", "appeal_record")
+    related = ("order", "merchant", "consumer", "appeal_record", "direct_payment")
     return queryset.select_related(*related).prefetch_related(
         Prefetch("offers", queryset=Offer.objects.select_related("made_by")),
         Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by")),

@@ -35,6 +35,7 @@ from .models import (
     Complaint,
     ConsumerStrike,
     Decision,
+    DirectPayment,
     Evidence,
     InfoRequest,
     Message,
@@ -286,7 +287,7 @@ def post_message(*, complaint: Complaint, author, body: str, internal: bool = Fa
 
 
 def _store_evidence(
-    complaint: Complaint, uploader, party: str, kind: str, file, description: str
+    complaint: Complaint, uploader, party: str, kind: str, file, description: str, **extra
 ) -> Evidence:
     if kind not in Evidence.Kind.values:
         raise ValidationError(_("Choose the type of evidence."), code="kind")
@@ -307,6 +308,7 @@ def _store_evidence(
         size=file.size,
         original_name=original_name[-200:],
         description=(description or "").strip()[:300],
+        **extra,
     )
     evidence.file.save("upload", file, save=False)
     try:
@@ -318,13 +320,15 @@ def _store_evidence(
 
 
 def _store_files(
-    complaint, uploader, party: str, kinds_and_files, description: str = ""
+    complaint, uploader, party: str, kinds_and_files, description: str = "", **extra
 ) -> list[Evidence]:
     """Store every file or none: a refused file removes the ones already written to storage."""
     stored = []
     try:
         for kind, file in kinds_and_files:
-            stored.append(_store_evidence(complaint, uploader, party, kind, file, description))
+            stored.append(
+                _store_evidence(complaint, uploader, party, kind, file, description, **extra)
+            )
     except Exception:
         for evidence in stored:
             evidence.file.delete(save=False)
@@ -740,6 +744,92 @@ def reopen_complaint(*, complaint: Complaint, actor) -> Complaint:
         url=_merchant_url(complaint),
     )
     return complaint
+
+
+@atomic_service
+def record_direct_payment(
+    *,
+    complaint: Complaint,
+    actor,
+    amount: Decimal,
+    paid_at: datetime,
+    method: str,
+    reference: str = "",
+    proof_files=(),
+) -> DirectPayment:
+    """The merchant records paying a settlement directly, with the voucher as proof.
+
+    No transition: the complaint stays settled, and a consumer who did not get the money
+    still reports it (`reopen`) until `reopen_until`. The rules: a member of the complaint's
+    store; the complaint settled and its payment not recorded yet (one record, so a double
+    submit is refused); at least the settled amount (paying more is the merchant's choice,
+    paying less is not a settlement); paid between the settlement (to the minute a form
+    gives) and now; at least one voucher, an image or PDF.
+    """
+    now = timezone.now()
+    complaint = _lock(complaint, now)
+    if not act_for_merchant(complaint, actor):
+        raise _not_allowed(_("record a payment on"))
+    if complaint.status != Complaint.Status.SETTLED:
+        raise _not_allowed(_("record a payment on"))
+    # The row lock above serialises two submits: the second one sees the first record.
+    if DirectPayment.objects.filter(complaint=complaint).exists():
+        raise ValidationError(
+            _("The payment of this settlement is recorded already."), code="already_recorded"
+        )
+    amount = _amount(amount, label=_("The amount paid"))
+    if amount < complaint.settled_amount:
+        raise ValidationError(
+            _("Pay at least the settled amount, %(amount)s."),
+            code="below_settlement",
+            params={"amount": money(complaint.settled_amount)},
+        )
+    if not isinstance(paid_at, datetime):
+        raise ValidationError(_("Tell us when you paid."), code="paid_at")
+    if paid_at > now:
+        raise ValidationError(_("The payment cannot be in the future."), code="paid_at")
+    if paid_at < complaint.settled_at.replace(second=0, microsecond=0):
+        raise ValidationError(_("The payment cannot be before the settlement."), code="paid_at")
+    if method not in DirectPayment.Method.values:
+        raise ValidationError(_("Choose how you paid."), code="method")
+    reference = (reference or "").strip()
+    if len(reference) > 100:
+        raise ValidationError(
+            _("%(label)s can be at most %(max)s characters."),
+            params={"label": _("The transaction reference"), "max": 100},
+        )
+    if not proof_files:
+        raise ValidationError(_("Attach the payment voucher."), code="no_proof")
+    payment = DirectPayment.objects.create(
+        complaint=complaint,
+        amount=amount,
+        paid_at=paid_at,
+        method=method,
+        reference=reference,
+        recorded_by=actor,
+        created_at=now,
+    )
+    # A refused file raises and the transaction takes the record back with it.
+    _store_files(
+        complaint,
+        actor,
+        Party.MERCHANT,
+        [(Evidence.Kind.PAYMENT_VOUCHER, f) for f in proof_files],
+        str(_("Proof of payment")),
+        direct_payment=payment,
+    )
+    # The consumer checks the money arrived; while the window is open, they are told until
+    # when they can still report it unpaid.
+    window_open = complaint.reopen_until is not None and now < complaint.reopen_until
+    notify(
+        users=[complaint.consumer],
+        complaint=complaint,
+        event="direct_payment" if window_open else "direct_payment_late",
+        url=_consumer_url(complaint),
+        amount=money(amount),
+        **({"due": complaint.reopen_until} if window_open else {}),
+    )
+    return payment
 
 
 # --- system steps, run by the deadlines ---------------------------------------------------

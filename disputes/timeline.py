@@ -6,6 +6,8 @@ from datetime import datetime
 from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
 
+from deposit_claims.templatetags.ui import money
+
 from .models import Complaint, Party
 
 STEP_LABELS = {
@@ -109,6 +111,20 @@ def timeline(complaint: Complaint, *, messages) -> list[Step]:
             title = STEP_LABELS.get(log.transition, log.transition)
         steps.append(Step(log.timestamp, party, str(title), detail))
     steps.extend(_platform_steps(complaint))
+    # A record, not a transition: the settlement stays settled (no StateLog row).
+    payment = getattr(complaint, "direct_payment", None)
+    if payment is not None:
+        steps.append(
+            Step(
+                payment.created_at,
+                Party.MERCHANT,
+                str(_("The merchant recorded paying %(amount)s"))
+                % {"amount": money(payment.amount)},
+                "",
+                "direct_payment",
+                payment,
+            )
+        )
     for offer in complaint.offers.all():
         steps.append(
             Step(

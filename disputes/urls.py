@@ -51,6 +51,11 @@ urlpatterns = [
         views.seller_confirm_payment,
         name="seller_confirm_payment",
     ),
+    path(
+        "seller/complaints/<str:number>/direct-payment/",
+        views.seller_record_payment,
+        name="seller_record_payment",
+    ),
     path("seller/complaints/<str:number>/appeal/", views.seller_appeal, name="seller_appeal"),
     path(
         "seller/complaints/<str:number>/appeal-response/",

@@ -28,6 +28,7 @@ from .forms import (
     ComplaintForm,
     ComplaintSearchForm,
     DeclineOfferForm,
+    DirectPaymentForm,
     EscalateForm,
     EvidenceForm,
     InfoAnswerForm,
@@ -137,21 +138,15 @@ def _search(request, complaints):
 
 @login_required
 def consumer_complaints(request):
-    complaints, context, variant = _search(
-        request, selectors.complaints_of_consumer(request.user)
-    )
+    complaints, context, variant = _search(request, selectors.complaints_of_consumer(request.user))
 
     def render_page():
         page = Paginator(complaints, PAGE_SIZE).get_page(request.GET.get("page"))
-        return render(
-            request, "disputes/consumer_complaints.html", {"page": page, **context}
-        ), None
+        return render(request, "disputes/consumer_complaints.html", {"page": page, **context}), None
 
     return pagecache.serve(
         request,
-        pagecache.Page(
-            "consumer-complaints", [pagecache.consumer_scope(request.user.pk)], variant
-        ),
+        pagecache.Page("consumer-complaints", [pagecache.consumer_scope(request.user.pk)], variant),
         render_page,
     )
 
@@ -170,6 +165,7 @@ URL_NAMES = {
         "evidence_file": "seller_evidence_file",
         "answer_info": "seller_answer_info",
         "confirm_payment": "seller_confirm_payment",
+        "record_payment": "seller_record_payment",
         "appeal": "seller_appeal",
         "respond_appeal": "seller_appeal_response",
         "case_file": "seller_case_file",
@@ -199,6 +195,7 @@ def _case_context(request, complaint, step, *, viewer, messages_=None):
         "evidence_form": EvidenceForm(),
         "info_form": InfoAnswerForm(),
         "payment_form": PaymentProofForm(),
+        "direct_payment": next_step.direct_payment_of(complaint),
         "appeal_form": AppealForm(),
         "appeal_response_form": AppealResponseForm(),
         "decline_form": DeclineOfferForm(),
@@ -426,6 +423,9 @@ def seller_complaint(request, number):
         )
         context["refuse_form"] = RefuseForm()
         context["offer_form"] = OfferForm()
+        context["direct_payment_form"] = DirectPaymentForm(
+            initial={"amount": complaint.settled_amount}
+        )
         return render(request, "disputes/complaint_detail.html", context), complaint.due_at
 
     return _store_page(request, "seller-complaint", render_page, *_complaint_page(number))
@@ -612,6 +612,27 @@ def seller_confirm_payment(request, number):
             complaint=complaint, actor=request.user, proof_files=data["files"]
         ),
         _("Thank you: the payment is confirmed and the hold on your deposit is released."),
+    )
+    return redirect("disputes:seller_complaint", number=number)
+
+
+@merchant_member_required
+@require_POST
+def seller_record_payment(request, number):
+    complaint = selectors.complaint_for_merchant(request.membership.merchant, number)
+    _run(
+        request,
+        DirectPaymentForm(request.POST, request.FILES),
+        lambda data: services.record_direct_payment(
+            complaint=complaint,
+            actor=request.user,
+            amount=data["amount"],
+            paid_at=data["paid_at"],
+            method=data["method"],
+            reference=data["reference"],
+            proof_files=data["files"],
+        ),
+        _("Your payment is recorded; the consumer is told to check that it arrived."),
     )
     return redirect("disputes:seller_complaint", number=number)
 

@@ -48,6 +48,7 @@ def case_file_queryset():
         "appeal_record__appellant",
         "appeal_record__resolved_by",
         "strike",
+        "direct_payment__recorded_by",
     ).prefetch_related(
         Prefetch(
             "info_requests",
