@@ -19,7 +19,7 @@ from deposits.policy import next_policy_change
 from merchants import selectors as merchant_selectors
 from merchants.permissions import merchant_member_required
 
-from . import next_step, selectors, services
+from . import next_step, progress, selectors, services
 from .downloads import evidence_download
 from .forms import (
     AcceptClaimForm,
@@ -198,6 +198,7 @@ def _case_context(request, complaint, step, *, viewer, messages_=None):
         "direct_payment": next_step.direct_payment_of(complaint),
         "appeal_form": AppealForm(),
         "appeal_response_form": AppealResponseForm(),
+        "stages": progress.stages(complaint),
         "decline_form": DeclineOfferForm(),
         "escalate_form": EscalateForm(),
         "withdraw_form": WithdrawForm(),
