@@ -33,7 +33,8 @@ def record(complaint, actor, **overrides):
         "complaint": complaint,
         "actor": actor,
         "amount": complaint.settled_amount,
-        "paid_at": timezone.now() - timedelta(seconds=1),
+        # Now: never before the settlement just made, even across a minute boundary.
+        "paid_at": timezone.now(),
         "method": DirectPayment.Method.ALIPAY,
         "reference": "2026112822001",
         "proof_files": [png()],
