@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy as _
 
+from common.dates import local_datetime
+
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 # The rules count calendar days in China, wherever the server runs.
@@ -161,7 +163,7 @@ def _number(value: Decimal) -> str:
 
 
 def _when(moment: datetime) -> str:
-    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    return local_datetime(moment)
 
 
 # --- amounts ---------------------------------------------------------------------------

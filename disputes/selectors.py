@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common import effective
+from common.dates import local_datetime
 from merchants.models import Merchant, Order
 
 from . import caps, compensation
@@ -314,7 +315,7 @@ def _refusal(
     if restricted_until:
         return _(
             "After two complaints rejected as malicious you cannot file new ones until %(date)s."
-        ) % {"date": timezone.localtime(restricted_until).strftime("%Y-%m-%d %H:%M")}
+        ) % {"date": local_datetime(restricted_until)}
     if kind in existing_kinds:
         return _(
             "There is already a complaint of this kind on this order; it cannot be filed again."

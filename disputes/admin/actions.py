@@ -9,6 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import has_transition_perm
 
+from common.dates import local_datetime
 from deposit_claims.templatetags.ui import money
 
 from .. import permissions as can
@@ -27,7 +28,6 @@ from .action_forms import (
     ResolveAppealForm,
     SendBackForm,
 )
-from .base import local_time
 
 Status = Complaint.Status
 
@@ -64,7 +64,7 @@ def request_info(complaint, user, form) -> str:
     )
     return gettext("Information requested (%(party)s); the answer is due by %(due)s.") % {
         "party": info.get_party_display(),
-        "due": local_time(info.due_at),
+        "due": local_datetime(info.due_at),
     }
 
 

@@ -1,10 +1,6 @@
 """What every console page of the disputes app shares."""
 
-from datetime import datetime
-
 from django.contrib import admin
-from django.utils import timezone
-from django.utils.formats import date_format
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -29,7 +25,3 @@ class ServiceWrittenAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-def local_time(moment: datetime) -> str:
-    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")

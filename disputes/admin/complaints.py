@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from common.dates import local_datetime
 from common.paginators import EstimatedCountPaginator
 from console import queues
 from deposit_claims.templatetags.ui import STATUS_FAMILIES, money
@@ -232,7 +233,7 @@ class ComplaintAdmin(admin.ModelAdmin):
         return format_html(
             '<span class="chip{}">{}</span>',
             " chip-urgent" if overdue else "",
-            timezone.localtime(complaint.due_at).strftime("%Y-%m-%d %H:%M"),
+            local_datetime(complaint.due_at),
         )
 
     @admin.display(description=_("needs attention"))

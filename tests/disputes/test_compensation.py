@@ -383,7 +383,7 @@ def test_complaints_close_n_days_after_completion(kind, days):
     assert reason(kind, order, closes_at - SECOND) is None
     closed = (
         f"This complaint could be filed up to {days} days after the order completed, "
-        f"until {closes_at.astimezone(CHINA):%Y-%m-%d %H:%M}."
+        f"until {closes_at.astimezone(CHINA):%-d %b %Y, %H:%M}."
     )
     assert reason(kind, order, closes_at) == closed
     assert reason(kind, order, closes_at + SECOND) == closed
@@ -400,7 +400,7 @@ def test_an_uncompleted_order_can_be_complained_about_at_any_time(kind):
 
 def test_a_complaint_cannot_be_filed_before_the_order_was_paid():
     assert reason("counterfeit", facts(), PAID - SECOND) == (
-        "This complaint can be filed from 2026-11-01 18:00."
+        "This complaint can be filed from 1 Nov 2026, 18:00."
     )
 
 
@@ -427,7 +427,7 @@ def test_unshipped_order_can_be_complained_about_from_the_deadline():
     order = facts()
     assert c.filing_window("late_shipping", order, DEFAULT_RULES) == (DEADLINE, None)
     assert reason("late_shipping", order, DEADLINE - SECOND) == (
-        "This complaint can be filed from 2026-11-03 18:00."
+        "This complaint can be filed from 3 Nov 2026, 18:00."
     )
     assert reason("late_shipping", order, DEADLINE) is None
     assert reason("late_shipping", order, DEADLINE + SECOND) is None
@@ -445,7 +445,8 @@ def test_a_promised_ship_by_time_replaces_the_48h():
 def test_shipping_before_the_deadline_is_on_time():
     order = facts(shipped_at=DEADLINE - SECOND)
     assert reason("late_shipping", order, DEADLINE + timedelta(days=1)) == (
-        "The order was shipped on time: at 2026-11-03 17:59, before the 2026-11-03 18:00 deadline."
+        "The order was shipped on time: at 3 Nov 2026, 17:59, "
+        "before the 3 Nov 2026, 18:00 deadline."
     )
 
 
@@ -505,7 +506,7 @@ def test_delivery_at_23_59_gives_a_day_less_than_at_00_01():
     now = requested + timedelta(days=2)
     assert reason("seven_day_return", late_evening, now, return_requested_at=requested) == (
         "A return must be requested within 168 hours from 00:00 of the day after delivery, "
-        "before 2026-11-18 00:00; this one was requested at 2026-11-18 00:00."
+        "before 18 Nov 2026, 00:00; this one was requested at 18 Nov 2026, 00:00."
     )
     assert (
         reason("seven_day_return", just_after_midnight, now, return_requested_at=requested) is None
@@ -531,7 +532,8 @@ def test_return_window_follows_the_rules_in_force_at_payment():
         (
             delivered(china(2026, 11, 10, 12)),
             china(2026, 11, 10, 12) - SECOND,
-            "The return was requested at 2026-11-10 11:59, before delivery at 2026-11-10 12:00.",
+            "The return was requested at 10 Nov 2026, 11:59, "
+            "before delivery at 10 Nov 2026, 12:00.",
         ),
     ],
 )
