@@ -153,10 +153,14 @@ def complaints_of_merchant(merchant) -> QuerySet[Complaint]:
     return Complaint.objects.filter(merchant=merchant).select_related("order", "consumer")
 
 
-def searched(complaints: QuerySet[Complaint], *, q="", kind="", filed_from=None, filed_to=None):
+def searched(
+    complaints: QuerySet[Complaint], *, q="", kind="", filed_from=None, filed_to=None, status=""
+):
     """A party's complaints narrowed by what they typed and chose: a complaint or order
     number's start, or words of the item; a kind; the days filed (Beijing time, both ends
-    included)."""
+    included); a status (an unknown one is ignored)."""
+    if status in Complaint.Status.values:
+        complaints = complaints.filter(status=status)
     if q := (q or "").strip():
         complaints = complaints.filter(
             Q(number__startswith=q.upper())

@@ -113,10 +113,8 @@ def _search(request, complaints):
     form = ComplaintSearchForm(request.GET)
     form.is_valid()
     filters = form.cleaned_data
-    complaints = selectors.searched(complaints, **filters)
     status = request.GET.get("status", "")
-    if status in Complaint.Status.values:
-        complaints = complaints.filter(status=status)
+    complaints = selectors.searched(complaints, status=status, **filters)
     typed = request.GET.get("q", "")
     variant = _variant(
         status,

@@ -80,6 +80,10 @@ def test_a_store_filters_by_kind_days_filed_and_status(client, store, store_list
     }
     assert listed(client, SELLER_LIST, filed_to="2026-11-19") == {headphones.number}
     assert listed(client, SELLER_LIST, q="降噪", status="closed") == set()
+    assert listed(client, SELLER_LIST, status="no-such-status") == {
+        headphones.number,
+        kettle.number,
+    }
 
 
 def test_a_malformed_date_is_ignored_and_the_rest_still_applies(client, store, store_lists):
