@@ -53,7 +53,7 @@ def test_the_example_configures_postgres_redis_celery_s3_smtp_and_json_logs():
         "django.core.mail.backends.smtp.EmailBackend",
         "smtp.example.com",
         "json",
-        "django.core.cache.backends.redis.RedisCache",
+        "common.redis_cache.SharedClientRedisCache",
         "False",
         "django.contrib.sessions.backends.cached_db",
     ]
