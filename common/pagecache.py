@@ -57,15 +57,35 @@ def _version_key(scope: tuple) -> str:
     return "page-version:" + _digest(scope)
 
 
+def _deletion_after_commit(keys: set[str]):
+    """The version keys one transaction deletes once it commits, in one round trip."""
+
+    def delete_page_versions() -> None:
+        cache.delete_many(list(keys))
+
+    delete_page_versions.keys = keys
+    return delete_page_versions
+
+
 def bump(*scopes: tuple) -> None:
     """Every page showing one of `scopes` is rendered afresh once this transaction commits
     (at once outside a transaction)."""
     if not enabled() or not scopes:
         return
-    keys = [_version_key(scope) for scope in scopes]
+    keys = {_version_key(scope) for scope in scopes}
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        # One deletion per transaction. A deletion registered earlier still runs when this
+        # change commits: a rolled-back savepoint drops its callbacks, and one that is still
+        # open encloses this change too. Keys added in a savepoint later rolled back only
+        # cost their pages one extra render.
+        for _savepoints, callback, _robust in connection.run_on_commit:
+            if getattr(callback, "__name__", "") == "delete_page_versions":
+                callback.keys |= keys
+                return
     # Robust: a cache that fails here must not turn a committed change into an error, nor
     # keep the callbacks after it (the outbox's delivery, the log lines) from running.
-    transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
+    transaction.on_commit(_deletion_after_commit(keys), robust=True)
 
 
 def store_scope(merchant_id: int) -> tuple:
