@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
 from django.utils import timezone
@@ -83,7 +84,42 @@ def _deliver_after_commit() -> None:
 def _start_delivery() -> None:
     from .tasks import deliver_outbox
 
-    deliver_outbox.delay()
+    if not _mark_delivery_queued():
+        return
+    try:
+        deliver_outbox.delay()
+    except Exception:
+        forget_queued_delivery()
+        raise
+
+
+# While a delivery task waits in the broker, a commit needs no task of its own: that task
+# claims every row committed before it starts. Queueing a Celery task costs more than the
+# rest of a payout's work after its commit, so with a cache every process shares, commits
+# queue one task between them. The task forgets the mark before it claims rows, so a row
+# committed later queues the next one; a mark whose task was lost lapses, and beat's
+# periodic run delivers meanwhile.
+DELIVERY_QUEUED_KEY = "outbox:delivery-queued"
+DELIVERY_QUEUED_SECONDS = 30
+
+
+def _mark_delivery_queued() -> bool:
+    """Whether this commit must queue a delivery task (no other one is waiting)."""
+    if not settings.REDIS_URL:
+        return True
+    try:
+        return cache.add(DELIVERY_QUEUED_KEY, 1, timeout=DELIVERY_QUEUED_SECONDS)
+    except Exception:
+        logger.warning("outbox: the shared cache is unreachable; queueing a delivery task")
+        return True
+
+
+def forget_queued_delivery() -> None:
+    if settings.REDIS_URL:
+        try:
+            cache.delete(DELIVERY_QUEUED_KEY)
+        except Exception:
+            logger.warning("outbox: the shared cache is unreachable; its mark lapses")
 
 
 def retry_delay(attempts: int) -> timedelta:

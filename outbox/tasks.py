@@ -2,7 +2,7 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from .services import deliver_due
+from .services import deliver_due, forget_queued_delivery
 
 # A message that failed in a run is tried again by the same task when its next attempt is
 # this close; later ones (a longer outage) are left to beat's periodic run, so tasks do not
@@ -20,6 +20,7 @@ RETRY_HORIZON_SECONDS = 300
 def deliver_outbox(self) -> int:
     """Started after each commit that queued a message, and every minute by beat; running
     it twice at once sends nothing twice (rows are claimed with SKIP LOCKED)."""
+    forget_queued_delivery()
     delivery = deliver_due()
     if delivery.next_retry_at is not None and not self.request.is_eager:
         wait = max((delivery.next_retry_at - timezone.now()).total_seconds(), 0.0)
