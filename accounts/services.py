@@ -106,8 +106,15 @@ def read_create_link(token: str) -> AccountRequest | None:
     return request
 
 
+def remember_language(*, user, language: str) -> None:
+    """The language `user` chose on a page is the one their messages are written in."""
+    if language in dict(settings.LANGUAGES) and user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+
+
 @transaction.atomic
-def create_account_from_link(*, token: str, password: str):
+def create_account_from_link(*, token: str, password: str, language: str = ""):
     """The owner of the identifier, proven by the link, makes the account (or claims the one
     the order import made for it meanwhile) with their password."""
     request = read_create_link(token)
@@ -119,7 +126,8 @@ def create_account_from_link(*, token: str, password: str):
         identifier=request.username, display_name=request.display_name
     )
     user.set_password(password)
-    user.save(update_fields=["password"])
+    user.language = user.language or language
+    user.save(update_fields=["password", "language"])
     return user
 
 

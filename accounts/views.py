@@ -10,11 +10,15 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language as switch_language
 from django_otp.qr import write_qrcode_image
+
+from common.languages import set_language_cookie
 
 from . import services, throttle, two_factor
 from .forms import EnrolmentForm, IdentifierForm, LoginForm, SecondFactorForm, SignUpForm
@@ -24,6 +28,14 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        """A person who chose a language finds the pages in it on any device they log in on."""
+        response = super().form_valid(form)
+        language = form.get_user().language
+        if language:
+            set_language_cookie(response, language)
+        return response
 
 
 def _request_link(request, *, form_class, create: bool, template: str):
@@ -111,7 +123,9 @@ def create_account(request, token):
     if request.method == "POST" and form.is_valid():
         try:
             user = services.create_account_from_link(
-                token=token, password=form.cleaned_data["new_password1"]
+                token=token,
+                password=form.cleaned_data["new_password1"],
+                language=translation.get_language(),
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -226,3 +240,12 @@ def recovery_codes(request):
         "accounts/recovery_codes.html",
         {"codes_left": two_factor.recovery_codes_left(user), "next": reverse("admin:index")},
     )
+
+
+@require_POST
+def set_language(request):
+    """Django's language switch, and for a logged-in person the language of their messages."""
+    response = switch_language(request)
+    if request.user.is_authenticated:
+        services.remember_language(user=request.user, language=request.POST.get("language", ""))
+    return response

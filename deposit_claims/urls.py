@@ -1,12 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import views as account_views
+
 from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("accounts.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("seller/", include("merchants.urls")),
     path("", include("deposits.urls")),
     path("", include("disputes.urls")),

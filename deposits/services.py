@@ -18,19 +18,19 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Max, Q
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common import pagecache
+from common.dates import local_datetime
 from common.db import atomic_service, update_rows
 from common.logs import info_on_commit
 from merchants.models import Merchant, MerchantMember, StoreFactChange
-from outbox.services import queue_email
+from outbox.models import OutboundMessage
+from outbox.services import queue_messages
 
 from .models import ZERO, DepositAccount, Disbursement, LedgerEntry
 from .policy import most_required_under, policy_in_force, required_deposit, required_under
@@ -266,14 +266,26 @@ def _store_owner(merchant: Merchant):
     return owner.user
 
 
-def _email_store(merchant: Merchant, subject: str, body: str) -> None:
-    """E-mail the store's staff: queued in this transaction, sent after it commits."""
-    recipients = list(
-        MerchantMember.objects.filter(merchant=merchant)
-        .exclude(user__email="")
-        .values_list("user__email", flat=True)
-    )
-    queue_email(recipients, subject, body)
+def _tell_store(merchant: Merchant, compose: Callable[[], tuple[str, str]]) -> None:
+    """Tell the store's people what `compose` writes, each in their own language: by e-mail,
+    or by text message to a mobile login without one; queued in this transaction, sent
+    after it commits."""
+    users = [
+        member.user
+        for member in MerchantMember.objects.filter(merchant=merchant).select_related("user")
+    ]
+    texts, messages = {}, []
+    for user in users:
+        language = user.message_language
+        if language not in texts:
+            with translation.override(language):
+                texts[language] = compose()
+        subject, body = texts[language]
+        if user.email_address:
+            messages.append((OutboundMessage.Channel.EMAIL, user.email_address, subject, body))
+        elif user.mobile:
+            messages.append((OutboundMessage.Channel.SMS, user.mobile, "", f"{subject}: {body}"))
+    queue_messages(messages)
 
 
 def _money_text(amount: Decimal) -> str:
@@ -296,21 +308,19 @@ def _open_top_up_notice(account: DepositAccount, *, now: datetime, required: Dec
         account.top_up_due_by = now + TOP_UP_PERIOD
     account.save(update_fields=["top_up_amount_due", "top_up_due_by", "updated_at"])
     if is_new or changed:
-        with translation.override(settings.LANGUAGE_CODE):
-            due_by = date_format(
-                timezone.localtime(account.top_up_due_by, CHINA_TIME), "DATETIME_FORMAT"
-            )
-            _email_store(
-                account.merchant,
+        _tell_store(
+            account.merchant,
+            lambda: (
                 gettext("Deposit top-up required: %(store)s") % {"store": account.merchant.name},
                 gettext(
                     "Your deposit is below what your store must keep. Please top up %(amount)s "
                     "by %(due_by)s. After that date the store is restricted until it is topped up."
                 )
-                % {"amount": _money_text(due), "due_by": due_by}
+                % {"amount": _money_text(due), "due_by": local_datetime(account.top_up_due_by)}
                 + "\n\n"
                 + how_to_pay(account.merchant),
-            )
+            ),
+        )
     return due
 
 
@@ -324,12 +334,13 @@ def _close_top_up_notice(account: DepositAccount) -> None:
         ).update(status=Merchant.Status.ACTIVE)
         if lifted:
             account.merchant.status = Merchant.Status.ACTIVE
-            with translation.override(settings.LANGUAGE_CODE):
-                _email_store(
-                    account.merchant,
+            _tell_store(
+                account.merchant,
+                lambda: (
                     gettext("Restriction lifted: %(store)s") % {"store": account.merchant.name},
                     gettext("Your deposit is topped up and your store is no longer restricted."),
-                )
+                ),
+            )
     account.top_up_amount_due = ZERO
     account.top_up_due_by = None
     account.top_up_request_key = ""
@@ -781,16 +792,17 @@ def restrict_lapsed_top_up(*, account: DepositAccount, now: datetime) -> bool:
     account.merchant.status = Merchant.Status.RESTRICTED
     account.restricted_for_top_up_at = now
     account.save(update_fields=["restricted_for_top_up_at", "updated_at"])
-    with translation.override(settings.LANGUAGE_CODE):
-        _email_store(
-            account.merchant,
+    _tell_store(
+        account.merchant,
+        lambda: (
             gettext("Store restricted: %(store)s") % {"store": account.merchant.name},
             gettext(
                 "The top-up deadline has passed and your deposit is still short by "
                 "%(amount)s. Your store is restricted until the deposit is topped up."
             )
             % {"amount": _money_text(account.top_up_amount_due)},
-        )
+        ),
+    )
     return True
 
 

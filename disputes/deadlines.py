@@ -13,6 +13,7 @@ from common.db import MAX_ATTEMPTS, is_lock_conflict
 from deposits.deadlines import process_due_top_ups
 
 from . import services
+from .digests import send_due_digests
 from .models import Complaint
 from .permissions import SYSTEM
 from .selectors import deadline_policy
@@ -204,6 +205,7 @@ REMINDED = (
 DEADLINE_FUNCTIONS: tuple[Callable[[datetime], int], ...] = (
     process_due_top_ups,
     process_due_complaints,
+    send_due_digests,
 )
 
 

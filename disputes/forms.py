@@ -1,12 +1,14 @@
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from deposit_claims.templatetags.ui import money
 from merchants.models import MONEY
 
+from . import notifications as notices
 from .models import Complaint, DirectPayment, Evidence
 from .uploads import MAX_FILES_PER_PARTY
 
@@ -265,3 +267,58 @@ class ComplaintSearchForm(forms.Form):
     filed_to = forms.DateField(
         label=_("Filed until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+class NotificationSettingsForm(forms.Form):
+    """A tick per topic and channel that can reach the person; the service judges the rest."""
+
+    language = forms.ChoiceField(
+        label=_("Language of your e-mails and text messages"), choices=settings.LANGUAGES
+    )
+    daily_digest = forms.BooleanField(
+        label=_("Send updates as one e-mail a day, at 09:00"),
+        help_text=_("What needs your action still comes at once."),
+        required=False,
+    )
+
+    def __init__(self, *args, user, for_store: bool, **kwargs):
+        self.channels = notices.channels_of(user)
+        initial = {
+            notices.muted(topic, channel): notices.muted(topic, channel)
+            not in (user.muted_notices or ())
+            for topic in notices.TOPICS
+            for channel in self.channels
+        }
+        initial.update(language=user.message_language, daily_digest=user.daily_digest)
+        super().__init__(*args, initial=initial, **kwargs)
+        for topic, (label, _events) in notices.TOPICS.items():
+            for channel in self.channels:
+                self.fields[notices.muted(topic, channel)] = forms.BooleanField(
+                    label=label, required=False
+                )
+        if not for_store:
+            del self.fields["daily_digest"]
+
+    def rows(self):
+        """(topic label, [(channel name, bound field)]) for the table of ticks."""
+        return [
+            (
+                label,
+                [
+                    (notices.CHANNEL_NAMES[channel], self[notices.muted(topic, channel)])
+                    for channel in self.channels
+                ],
+            )
+            for topic, (label, _events) in notices.TOPICS.items()
+        ]
+
+    def channel_names(self):
+        return [notices.CHANNEL_NAMES[channel] for channel in self.channels]
+
+    def muted(self) -> set[str]:
+        return {
+            notices.muted(topic, channel)
+            for topic in notices.TOPICS
+            for channel in self.channels
+            if not self.cleaned_data.get(notices.muted(topic, channel))
+        }

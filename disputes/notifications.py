@@ -1,8 +1,12 @@
-"""Telling each party what needs their action: in-app notifications and e-mail.
+"""Telling each party what needs their action: in-app notifications, e-mail and SMS.
 
 A notification stores an event name and its parameters, so it is shown in the reader's
-language at the time they read it; its e-mail is written to the outbox in the same
-transaction, in the platform's default language, and sent after commit.
+language at the time they read it. Its e-mail (to an account's e-mail address) and text
+message (to an account's mobile login) are written to the outbox in the same transaction,
+each in its recipient's language, and sent after commit. Each person chooses, by topic,
+which channels carry what (`User.muted_notices`); a store's people may take the topics
+that need no action as one e-mail a day instead (`digests`). In-app notices are always
+kept.
 """
 
 from dataclasses import dataclass, field
@@ -14,7 +18,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from common import pagecache
-from outbox.services import queue_emails
+from outbox.models import OutboundMessage
+from outbox.services import queue_messages
 
 from .models import Notification
 
@@ -88,11 +93,91 @@ EVENTS = {
 }
 
 
+# What the settings page groups events by. A topic with a deadline for its reader always
+# reaches them on at least one channel, and never waits for a digest.
+ACTION = "action"
+UPDATES = "updates"
+DECISIONS = "decisions"
+MESSAGES = "messages"
+TOPICS = {
+    ACTION: (
+        _("What needs your action, with its deadline"),
+        (
+            "filed",
+            "refused",
+            "offer_made",
+            "offer_expired",
+            "offer_accepted",
+            "info_requested",
+            "reminder",
+            "appealed",
+            "decided_pay_first",
+            "direct_payment",
+        ),
+    ),
+    DECISIONS: (
+        _("Decisions and appeals"),
+        ("decided_paid", "rejected", "appeal_resolved"),
+    ),
+    MESSAGES: (
+        _("Messages and evidence"),
+        ("message", "evidence", "info_answered"),
+    ),
+    UPDATES: (
+        _("Other progress of your complaints"),
+        (
+            "accepted",
+            "offer_declined",
+            "escalated",
+            "escalated_silent",
+            "withdrawn",
+            "lapsed",
+            "reopened",
+            "sent_back",
+            "direct_payment_late",
+            "merchant_paid",
+            "appeal_answered",
+            "closed",
+        ),
+    ),
+}
+TOPIC_OF = {event: topic for topic, (_label, events) in TOPICS.items() for event in events}
+DIGEST_TOPICS = (DECISIONS, MESSAGES, UPDATES)
+DIGEST_EVENTS = [event for topic in DIGEST_TOPICS for event in TOPICS[topic][1]]
+
+EMAIL = OutboundMessage.Channel.EMAIL
+SMS = OutboundMessage.Channel.SMS
+CHANNEL_NAMES = {EMAIL: _("E-mail"), SMS: _("Text message")}
+
+
+def channels_of(user) -> list[str]:
+    """The channels that can reach `user`: e-mail to an address, SMS to a mobile login."""
+    return [
+        channel for channel, address in ((EMAIL, user.email_address), (SMS, user.mobile)) if address
+    ]
+
+
+def muted(topic: str, channel: str) -> str:
+    return f"{topic}:{channel}"
+
+
+def sends(user, event: str, channel: str) -> bool:
+    """Whether `event` goes to `user` on `channel` as it happens."""
+    topic = TOPIC_OF.get(event, ACTION)
+    if user.daily_digest and topic in DIGEST_TOPICS:
+        return False
+    return muted(topic, channel) not in (user.muted_notices or ())
+
+
 def render(notification: Notification) -> str:
-    template = EVENTS.get(notification.event)
+    return render_event(notification.event, notification.params)
+
+
+def render_event(event: str, params: dict) -> str:
+    template = EVENTS.get(event)
     if template is None:
-        return notification.event
-    return str(template) % _display_params(notification.params)
+        return event
+    return str(template) % _display_params(params)
 
 
 def _display_params(params: dict) -> dict:
@@ -117,14 +202,15 @@ class Notice:
 
 
 def notify(*, users, complaint, event: str, url: str, **params) -> None:
-    """Record an in-app notification for each user and e-mail them once the write commits."""
+    """Record an in-app notification for each user and send it on their channels once the
+    write commits."""
     notify_many([Notice(list(users), complaint, event, url, params)])
 
 
 def notify_many(notices: list[Notice]) -> None:
-    """Several notices in one INSERT, their e-mails queued in one more."""
-    rows, mails = [], []
-    # Both parties of a complaint are told the same text; each text is rendered once.
+    """Several notices in one INSERT, their e-mails and text messages queued in one more."""
+    rows, messages = [], []
+    # Both parties of a complaint are told the same text; each is rendered once a language.
     texts = {}
     for notice in notices:
         users = [u for u in notice.users if u is not None and getattr(u, "pk", None)]
@@ -142,14 +228,13 @@ def notify_many(notices: list[Notice]) -> None:
             )
             for user in users
         )
-        recipients = [u.email or u.username for u in users if "@" in (u.email or u.username)]
-        if recipients:
-            mails.append((recipients, *_email(notice.event, params, notice.url, texts)))
+        for user in users:
+            messages.extend(_messages_to(user, notice.event, params, notice.url, texts))
     if rows:
         Notification.objects.bulk_create(rows)
         pagecache.bump(*{pagecache.reader_scope(row.user_id) for row in rows})
-    if mails:
-        queue_emails(mails)
+    if messages:
+        queue_messages(messages)
 
 
 def _storable(value):
@@ -158,14 +243,31 @@ def _storable(value):
     return str(value)
 
 
-def _email(event: str, params: dict, url: str, texts: dict) -> tuple[str, str]:
-    """The subject and body of a notice's e-mail; `texts` keeps what was rendered already."""
-    key = (event, *params.items())
+def _messages_to(user, event: str, params: dict, url: str, texts: dict) -> list[tuple]:
+    addresses = {EMAIL: user.email_address, SMS: user.mobile}
+    wanted = [channel for channel in channels_of(user) if sends(user, event, channel)]
+    if not wanted:
+        return []
+    subject, email_body, sms_body = _texts(event, params, url, user.message_language, texts)
+    return [
+        (EMAIL, addresses[EMAIL], subject, email_body)
+        if channel == EMAIL
+        else (SMS, addresses[SMS], "", sms_body)
+        for channel in wanted
+    ]
+
+
+def _texts(event: str, params: dict, url: str, language: str, texts: dict) -> tuple:
+    """A notice's e-mail subject, e-mail body and text message in `language`; `texts`
+    keeps what was rendered already."""
+    key = (language, event, url, *params.items())
     if key not in texts:
-        with translation.override(settings.LANGUAGE_CODE):
+        link = f"{settings.SITE_URL}{url}"
+        with translation.override(language):
+            text = render_event(event, params)
             texts[key] = (
                 str(_("[Deposit Claims] %(number)s")) % params,
-                str(EVENTS[event]) % _display_params(params),
+                f"{text}\n\n{link}\n",
+                str(_("[Deposit Claims] %(text)s %(link)s")) % {"text": text, "link": link},
             )
-    subject, text = texts[key]
-    return subject, f"{text}\n\n{settings.SITE_URL}{url}\n"
+    return texts[key]

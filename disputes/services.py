@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.urls import reverse
@@ -27,6 +28,7 @@ from deposits.models import DepositAccount
 from merchants.models import MerchantMember, Order
 
 from . import caps, compensation, selectors
+from . import notifications as notices
 from .models import (
     QUEUE_ORDER,
     ZERO,
@@ -372,6 +374,39 @@ def mark_notification_read(*, notification) -> None:
             read_at=timezone.now()
         )
         pagecache.bump(pagecache.reader_scope(notification.user_id))
+
+
+@atomic_service
+def save_notification_settings(
+    *, user, muted: set[str], daily_digest: bool, language: str, now: datetime
+) -> None:
+    """Which topics reach `user` on which channel, whether a store's person takes updates
+    as a daily digest, and the language of their messages."""
+    channels = notices.channels_of(user)
+    known = {notices.muted(topic, channel) for topic in notices.TOPICS for channel in channels}
+    if not muted <= known:
+        raise ValidationError(_("Choose among the topics and channels shown."), code="invalid")
+    if channels and all(notices.muted(notices.ACTION, c) in muted for c in channels):
+        raise ValidationError(
+            _(
+                "Keep at least one way to hear what needs your action: "
+                "a missed deadline can decide a complaint."
+            ),
+            code="action_muted",
+        )
+    if daily_digest and not MerchantMember.objects.filter(user=user).exists():
+        raise ValidationError(
+            _("The daily digest is for a store's people."), code="digest_not_for_consumers"
+        )
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError(_("Choose a language offered."), code="invalid_language")
+    if daily_digest and not user.daily_digest:
+        # What was sent one by one before today is not sent again in the first digest.
+        user.digest_sent_at = now
+    user.muted_notices = sorted(muted)
+    user.daily_digest = daily_digest
+    user.language = language
+    user.save(update_fields=["muted_notices", "daily_digest", "digest_sent_at", "language"])
 
 
 # --- negotiation --------------------------------------------------------------------------

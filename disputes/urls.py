@@ -30,6 +30,7 @@ urlpatterns = [
     path("complaints/<str:number>/case-file/", views.consumer_case_file, name="consumer_case_file"),
     path("complaints/<str:number>/<slug:action>/", views.consumer_action, name="consumer_action"),
     path("notifications/", views.notifications, name="notifications"),
+    path("notifications/settings/", views.notification_settings, name="notification_settings"),
     path("notifications/<int:pk>/open/", views.open_notification, name="open_notification"),
     path("seller/", views.seller_overview, name="seller_overview"),
     path("seller/complaints/", views.seller_complaints, name="seller_complaints"),

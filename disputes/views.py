@@ -9,14 +9,16 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from common import pagecache
+from common.languages import set_language_cookie
 from deposits import selectors as deposit_selectors
 from deposits.policy import next_policy_change
 from merchants import selectors as merchant_selectors
+from merchants.models import MerchantMember
 from merchants.permissions import merchant_member_required
 
 from . import next_step, progress, selectors, services
@@ -33,6 +35,7 @@ from .forms import (
     EvidenceForm,
     InfoAnswerForm,
     MessageForm,
+    NotificationSettingsForm,
     OfferForm,
     PaymentProofForm,
     RefuseForm,
@@ -350,6 +353,33 @@ def notifications(request):
     )
     items = [(n, render_notification(n)) for n in page.object_list]
     return render(request, "disputes/notifications.html", {"page": page, "items": items})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_settings(request):
+    for_store = MerchantMember.objects.filter(user=request.user).exists()
+    form = NotificationSettingsForm(request.POST or None, user=request.user, for_store=for_store)
+    if form.is_valid():
+        language = form.cleaned_data["language"]
+        try:
+            services.save_notification_settings(
+                user=request.user,
+                muted=form.muted(),
+                daily_digest=form.cleaned_data.get("daily_digest", False),
+                language=language,
+                now=timezone.now(),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            with translation.override(language):
+                messages.success(request, str(_("Your notification settings are saved.")))
+            response = redirect("disputes:notification_settings")
+            # One language per person: the pages follow the messages' language.
+            set_language_cookie(response, language)
+            return response
+    return render(request, "disputes/notification_settings.html", {"form": form})
 
 
 @login_required

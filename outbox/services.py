@@ -36,14 +36,10 @@ def queue_sms(recipient: str, body: str, *, sensitive: bool = False) -> None:
     _queue(OutboundMessage.Channel.SMS, [recipient], "", body, sensitive)
 
 
-def queue_emails(messages: list[tuple[list[str], str, str]]) -> None:
-    """Many (recipients, subject, body) in one INSERT, as a deadline batch writes them."""
-    rows = [
-        _row(OutboundMessage.Channel.EMAIL, recipient, subject, body, False)
-        for recipients, subject, body in messages
-        for recipient in dict.fromkeys(recipients)
-    ]
-    _save(rows)
+def queue_messages(messages: list[tuple[str, str, str, str]]) -> None:
+    """Many (channel, recipient, subject, body) in one INSERT, as a notice to several people
+    or a deadline batch writes them."""
+    _save([_row(channel, to, subject, body, False) for channel, to, subject, body in messages])
 
 
 def _queue(channel, recipients, subject, body, sensitive) -> None:

@@ -176,8 +176,11 @@ def test_a_message_remembers_the_request_that_queued_it():
 @pytest.mark.postgres
 def test_two_workers_delivering_at_once_send_each_message_exactly_once(monkeypatch):
     monkeypatch.setattr(services, "_start_delivery", lambda: None)  # the workers deliver
-    services.queue_emails(
-        [([f"user{n}@example.com"], "Subject", "Body") for n in range(3 * services.BATCH_SIZE)]
+    services.queue_messages(
+        [
+            ("email", f"user{n}@example.com", "Subject", "Body")
+            for n in range(3 * services.BATCH_SIZE)
+        ]
     )
     barrier = Barrier(2)
 
