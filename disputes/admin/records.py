@@ -12,6 +12,7 @@ from ..models import (
     Appeal,
     AwardLine,
     Decision,
+    DirectPayment,
     Holiday,
     InfoRequest,
 )
@@ -92,6 +93,32 @@ class AppealAdmin(ServiceWrittenAdmin):
     list_select_related = ("complaint", "resolved_by")
     show_full_result_count = False
     inlines = [AppealLineInline]
+
+
+@admin.register(DirectPayment)
+class DirectPaymentAdmin(ServiceWrittenAdmin):
+    """Settlements the merchants record as paid to the consumer directly, with proof (the
+    proof is the complaint's evidence, on its case page)."""
+
+    list_display = (
+        "complaint",
+        "store",
+        "amount",
+        "method",
+        "reference",
+        "paid_at",
+        "recorded_by",
+        "created_at",
+    )
+    list_filter = ("method",)
+    search_fields = ("complaint__number", "reference")
+    list_select_related = ("complaint__merchant", "recorded_by")
+    show_full_result_count = False
+    ordering = ("-created_at", "-id")
+
+    @admin.display(description=_("store"), ordering="complaint__merchant__name")
+    def store(self, payment):
+        return payment.complaint.merchant.name
 
 
 @admin.register(Holiday)
