@@ -267,9 +267,11 @@ def _store_owner(merchant: Merchant):
 
 
 def _email_store(merchant: Merchant, subject: str, body: str) -> None:
-    """E-mail the store's staff: queued in this transaction, sent after it commits."""
+    """E-mail the members who may see the deposit (the owner, and staff granted it): queued
+    in this transaction, sent after it commits."""
     recipients = list(
         MerchantMember.objects.filter(merchant=merchant)
+        .seeing_deposit()
         .exclude(user__email="")
         .values_list("user__email", flat=True)
     )
