@@ -112,7 +112,9 @@ def withdraw_invitation(request, invitation_id):
 def staff_member(request, member_id):
     """One staff member's grants, which the owner changes here, and their removal."""
     member = selectors.staff_member_of(request.membership.merchant, member_id)
-    form = GrantsForm(request.POST or None, initial=GrantsForm.initial_for(member))
+    # Bound on every POST: with every box cleared the browser sends no grant field at all.
+    data = request.POST if request.method == "POST" else None
+    form = GrantsForm(data, initial=GrantsForm.initial_for(member))
     if request.method == "POST" and form.is_valid():
         try:
             services.change_staff_grants(
@@ -197,7 +199,9 @@ def join(request, token):
             username=invitation.identifier, display_name=invitation.display_name
         )
         form = JoinForm(
-            would_be, request.POST or None, initial={"display_name": invitation.display_name}
+            would_be,
+            request.POST if request.method == "POST" else None,
+            initial={"display_name": invitation.display_name},
         )
         context["form"] = form
         if request.method == "POST":
