@@ -131,10 +131,10 @@ def build_world(
     for _ in range(stores):
         account = DepositAccountFactory(paid_in=D(deposit))
         owner = MerchantMemberFactory(merchant=account.merchant, role="owner").user
-        # A staff member settling up to the whole deposit: the money paths, not the grants,
-        # are what this world explores.
+        # A staff member who may settle any claim of this world: the money paths, not the
+        # grants, are what it explores (tests/disputes/test_staff_grants.py tries those).
         staff = MerchantMemberFactory(
-            merchant=account.merchant, role="staff", offer_limit=D(deposit)
+            merchant=account.merchant, role="staff", offer_limit=D("1000000.00")
         ).user
         built_stores.append(Store(account.merchant, owner, staff))
     buyers = [ConsumerFactory() for _ in range(consumers)]

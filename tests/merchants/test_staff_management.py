@@ -76,7 +76,7 @@ def test_a_grant_that_makes_no_sense_is_refused_and_nothing_changes(client, owne
             member=staff,
             grants=services.Grants(may_answer=False, offer_limit=Decimal("100.00")),
         )
-    assert "allow answering complaints too" in str(refused.value)
+    assert refused.value.error_dict["offer_limit"][0].code == "needs_answering"
 
 
 def test_staff_cannot_change_grants_nor_remove_anyone(client, owner, staff):
@@ -134,8 +134,9 @@ def test_the_owner_is_neither_granted_nor_removed(client, owner):
     assert "stays the owner" in response.content.decode()
     client.post(_remove_url(owner), {"confirm": "on"})
     assert MerchantMember.objects.filter(pk=owner.pk, role="owner").exists()
-    with pytest.raises(ValidationError, match="stays the owner"):
+    with pytest.raises(ValidationError) as refused:
         services.remove_staff(actor=owner.user, member=owner)
+    assert refused.value.code == "owner"
 
 
 # --- removing ---------------------------------------------------------------------------
@@ -168,8 +169,9 @@ def test_removing_twice_says_so_and_changes_nothing_more(client, owner, staff):
     again = client.post(_remove_url(staff), {"confirm": "on"}, follow=True)
     assert again.status_code == 200
     assert MerchantMember.objects.filter(merchant=owner.merchant).count() == 1
-    with pytest.raises(ValidationError, match="no longer on your staff"):
+    with pytest.raises(ValidationError) as refused:
         services.remove_staff(actor=owner.user, member=staff)
+    assert refused.value.code == "not_a_member"
 
 
 def test_a_removed_members_notices_about_the_store_go(owner, staff):
