@@ -1,4 +1,5 @@
-"""Account writes: creating consumer accounts and sending the set-password link."""
+"""Account writes: creating accounts and sending one-time links (set a password, join a
+store's staff) to an e-mail address or mobile number."""
 
 from dataclasses import dataclass
 
@@ -73,16 +74,37 @@ def send_create_link(*, username: str, display_name: str, base_url: str) -> None
 
 
 def _send_link(username: str, link: str, *, claimed: bool) -> None:
-    if is_mobile(username):
-        queue_sms(
-            username,
-            _("[Deposit Claims] Set your password within 24 hours: %(link)s") % {"link": link},
-            sensitive=True,
-        )
+    send_link_message(
+        username,
+        subject=_("Reset your password") if claimed else _("Set your password"),
+        email_body=render_to_string(
+            "accounts/email/password_link.txt", {"link": link, "claimed": claimed}
+        ),
+        sms_text=_("[Deposit Claims] Set your password within 24 hours: %(link)s") % {"link": link},
+    )
+
+
+def send_link_message(identifier: str, *, subject: str, email_body: str, sms_text: str) -> None:
+    """Queue a message carrying a one-time link to an e-mail address, or by text message to
+    a mobile number. The link is a credential: the text is erased once sent."""
+    if is_mobile(identifier):
+        queue_sms(identifier, sms_text, sensitive=True)
         return
-    subject = _("Reset your password") if claimed else _("Set your password")
-    body = render_to_string("accounts/email/password_link.txt", {"link": link, "claimed": claimed})
-    queue_email([username], subject, body, sensitive=True)
+    queue_email([identifier], subject, email_body, sensitive=True)
+
+
+def create_account(*, identifier: str, display_name: str, password: str, role: str):
+    """A new account with its password and one role, for someone who proved they hold the
+    identifier by following a link sent to it (a staff invitation)."""
+    username = normalize_identifier(identifier)
+    user = get_user_model().objects.create_user(
+        username=username,
+        password=password,
+        display_name=display_name,
+        email=username if "@" in username else "",
+    )
+    user.groups.add(Group.objects.get(name=role))
+    return user
 
 
 @dataclass(frozen=True)

@@ -32,10 +32,11 @@ def too_many_from_address(request, group: str) -> bool:
 
 
 def too_many_to(request, identifier: str) -> bool:
+    return too_many(request, group="accounts:link-to", key=identifier, rate=TO_ONE_IDENTIFIER)
+
+
+def too_many(request, *, group: str, key: str, rate: str) -> bool:
+    """Whether this request goes past `rate` for `key` (a store, an address...); counts it."""
     return is_ratelimited(
-        request,
-        group="accounts:link-to",
-        key=lambda group, request: identifier,
-        rate=TO_ONE_IDENTIFIER,
-        increment=True,
+        request, group=group, key=lambda group, request: key, rate=rate, increment=True
     )

@@ -267,12 +267,14 @@ def _store_owner(merchant: Merchant):
 
 
 def _tell_store(merchant: Merchant, compose: Callable[[], tuple[str, str]]) -> None:
-    """Tell the store's people what `compose` writes, each in their own language: by e-mail,
-    or by text message to a mobile login without one; queued in this transaction, sent
-    after it commits."""
+    """Tell the members who may see the deposit (the owner, and staff granted it) what
+    `compose` writes, each in their own language: by e-mail, or by text message to a mobile
+    login without one; queued in this transaction, sent after it commits."""
     users = [
         member.user
-        for member in MerchantMember.objects.filter(merchant=merchant).select_related("user")
+        for member in MerchantMember.objects.filter(merchant=merchant)
+        .seeing_deposit()
+        .select_related("user")
     ]
     texts, messages = {}, []
     for user in users:

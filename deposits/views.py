@@ -2,13 +2,13 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from merchants.permissions import merchant_member_required
+from merchants.permissions import deposit_access_required
 
 from . import selectors
 from .statement import statement_lines
 
 
-@merchant_member_required
+@deposit_access_required
 def seller_deposit(request):
     merchant = request.membership.merchant
     overview = selectors.account_overview(merchant)
@@ -24,7 +24,7 @@ def seller_deposit(request):
     )
 
 
-@merchant_member_required
+@deposit_access_required
 def seller_statement_csv(request):
     merchant = request.membership.merchant
     account = selectors.account_of(merchant)

@@ -417,7 +417,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=Status.NEGOTIATING,
         target=Status.SETTLED,
-        permission=can.act_for_merchant,
+        permission=can.accept_for_merchant,
         custom={"admin": False},
     )
     def accept_claim(self, *, reopen_until, by=None, description=None):
@@ -446,7 +446,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=Status.NEGOTIATING,
         target=Status.NEGOTIATING,
-        permission=can.act_for_merchant,
+        permission=can.offer_for_merchant,
         conditions=[can.merchant_may_still_answer],
         custom={"admin": False},
     )
@@ -1208,6 +1208,15 @@ class Appeal(models.Model):
     response_due_at = models.DateTimeField(_("response due by"))
     response = models.TextField(_("the other party's response"), blank=True)
     responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
+    # Who answered for the other party: a store's staff member is named on the timeline.
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("responded by"),
+    )
     response_lapsed = models.BooleanField(_("no response in time"), default=False)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
     new_total = models.DecimalField(_("award after the appeal"), null=True, blank=True, **MONEY)

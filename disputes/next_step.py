@@ -11,6 +11,7 @@ from django_fsm import has_transition_perm
 from deposit_claims.templatetags.ui import money
 
 from .models import Complaint, Decision, Party
+from .permissions import act_for_merchant
 
 Status = Complaint.Status
 Answer = Complaint.MerchantAnswer
@@ -173,7 +174,8 @@ def for_merchant(complaint: Complaint, user) -> NextStep:
                 ),
             )
         # Only the store's own staff reach this page; the service checks the rest.
-        actions = [*actions, RECORD_PAYMENT]
+        if act_for_merchant(complaint, user):
+            actions = [*actions, RECORD_PAYMENT]
         return NextStep(
             _("Settled: pay the consumer %(amount)s directly.")
             % {"amount": money(complaint.settled_amount)},
@@ -275,6 +277,8 @@ def payout_status(complaint, decision) -> str:
 
 def _platform_actions(complaint, user, party: str) -> list[Action]:
     actions = []
+    if party == Party.MERCHANT and not act_for_merchant(complaint, user):
+        return actions  # a member who may read the complaint, not answer it
     status = complaint.status
     if status == Status.AWAITING_INFO and open_info_request(complaint, party):
         actions.append(ANSWER_INFO)
@@ -395,7 +399,7 @@ def _platform_or_closed(complaint, user, party: str, actions) -> NextStep:
                 actions,
                 detail=appeal.reason,
             )
-        if appeal is not None and not appeal.ready_for_resolution:
+        if appeal is not None and not appeal.ready_for_resolution and appeal.party == party:
             return NextStep(
                 _(
                     "Your appeal is in. The platform is waiting for %(party)s to respond "
@@ -404,6 +408,23 @@ def _platform_or_closed(complaint, user, party: str, actions) -> NextStep:
                 % {"party": _party_name(_other(party))},
                 appeal.response_due_at,
                 actions,
+            )
+        if appeal is not None and not appeal.ready_for_resolution:
+            # The other side appealed, and this reader may not respond (a member of the
+            # store without the grant to answer, or the response window just closed).
+            return NextStep(
+                _(
+                    "The consumer appealed the decision. A response is due by the deadline; "
+                    "then a senior reviewer resolves the appeal."
+                )
+                if appeal.party == Party.CONSUMER
+                else _(
+                    "The merchant appealed the decision. A response is due by the deadline; "
+                    "then a senior reviewer resolves the appeal."
+                ),
+                appeal.response_due_at,
+                actions,
+                detail=appeal.reason,
             )
         return NextStep(
             _("A senior reviewer is resolving the appeal; the resolution is final for both sides."),

@@ -30,11 +30,34 @@ def act_as_consumer(complaint, user) -> bool:
     return not is_system(user) and user.is_authenticated and user.pk == complaint.consumer_id
 
 
-def act_for_merchant(complaint, user) -> bool:
+def store_membership(complaint, user):
+    """The user's membership of the complaint's store, or None (anyone else, the system)."""
     if is_system(user) or not user.is_authenticated:
-        return False
+        return None
     membership = getattr(user, "merchant_membership", None)
-    return membership is not None and membership.merchant_id == complaint.merchant_id
+    if membership is None or membership.merchant_id != complaint.merchant_id:
+        return None
+    return membership
+
+
+def act_for_merchant(complaint, user) -> bool:
+    """A member of the complaint's store whom the owner lets answer complaints (the owner
+    always): every merchant step but reading goes through here."""
+    membership = store_membership(complaint, user)
+    return membership is not None and membership.can_answer
+
+
+def offer_for_merchant(complaint, user) -> bool:
+    """A member who may make offers; how much each offer may be, the service judges."""
+    membership = store_membership(complaint, user)
+    return membership is not None and membership.can_settle
+
+
+def accept_for_merchant(complaint, user) -> bool:
+    """Accepting a claim commits the store to paying the claimed amount: it needs the grant
+    to settle at least that much, as an offer of that amount would."""
+    membership = store_membership(complaint, user)
+    return membership is not None and membership.may_settle(complaint.claimed_amount)
 
 
 def act_as_system(complaint, user) -> bool:

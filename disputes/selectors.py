@@ -87,7 +87,14 @@ def _with_case_file(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
     lines = AwardLine.objects.select_related("ledger_entry").prefetch_related(
         "ledger_entry__disbursements"
     )
-    related = ("order", "merchant", "consumer", "appeal_record", "direct_payment")
+    # With the people the timeline names: who recorded a payment, answered an appeal.
+    related = (
+        "order",
+        "merchant",
+        "consumer",
+        "appeal_record__responded_by",
+        "direct_payment__recorded_by",
+    )
     return queryset.select_related(*related).prefetch_related(
         Prefetch("offers", queryset=Offer.objects.select_related("made_by")),
         Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by")),
@@ -97,7 +104,7 @@ def _with_case_file(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
                 Prefetch("lines", queryset=lines), "evidence_relied_on"
             ),
         ),
-        Prefetch("info_requests", queryset=InfoRequest.objects.all()),
+        Prefetch("info_requests", queryset=InfoRequest.objects.select_related("answered_by")),
         Prefetch("appeal_record__lines", queryset=lines),
     )
 

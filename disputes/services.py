@@ -45,7 +45,14 @@ from .models import (
     Party,
 )
 from .notifications import Notice, notify, notify_many
-from .permissions import SYSTEM, act_as_consumer, act_for_merchant, is_reviewer, is_system
+from .permissions import (
+    SYSTEM,
+    act_as_consumer,
+    act_for_merchant,
+    is_reviewer,
+    is_system,
+    store_membership,
+)
 from .uploads import MAX_FILES_PER_PARTY, checked_upload
 
 
@@ -140,9 +147,23 @@ def _notify_both(complaint, event: str, **params) -> None:
     notify_many(_notices_to_both(complaint, event, _merchant_users(complaint), **params))
 
 
+def _check_grants(complaint, actor, *, settling: Decimal | None = None) -> None:
+    """A member of the store without the owner's grant for this step hears why, rather
+    than "you cannot ... now"; anyone else is refused by the checks that follow.
+    `settling`: the amount the step commits the store to (an offer, an acceptance)."""
+    membership = store_membership(complaint, actor)
+    if membership is None:
+        return
+    if settling is None:
+        membership.check_may_answer()
+    else:
+        membership.check_may_settle(settling)
+
+
 def _party_of(complaint, actor) -> str:
     if act_as_consumer(complaint, actor):
         return Party.CONSUMER
+    _check_grants(complaint, actor)
     if act_for_merchant(complaint, actor):
         return Party.MERCHANT
     if actor.is_authenticated and actor.is_staff:
@@ -426,6 +447,7 @@ def _lapses_at(complaint, now):
 def accept_claim(*, complaint: Complaint, actor) -> Complaint:
     now = timezone.now()
     complaint = _lock(complaint, now)
+    _check_grants(complaint, actor, settling=complaint.claimed_amount)
     _check(complaint, complaint.accept_claim, actor, _("accept"))
     complaint.accept_claim(
         reopen_until=_reopen_until(now), by=actor, description=str(_("Accepted the claim as filed"))
@@ -445,6 +467,7 @@ def accept_claim(*, complaint: Complaint, actor) -> Complaint:
 def refuse_claim(*, complaint: Complaint, actor, reason: str) -> Complaint:
     now = timezone.now()
     complaint = _lock(complaint, now)
+    _check_grants(complaint, actor)
     _check(complaint, complaint.refuse, actor, _("refuse"))
     reason = _text(reason, label=_("The reason"), max_length=2000)
     complaint.refuse(
@@ -468,11 +491,14 @@ def make_offer(
     now = timezone.now()
     _lock_claim_group_of(complaint)
     complaint = _lock(complaint, now)
+    # May this member settle at all; then, once the amounts are known, that much.
+    _check_grants(complaint, actor, settling=ZERO)
     _check(complaint, complaint.make_offer, actor, _("make an offer on"))
     refund = _amount(refund, label=_("The refund"), allow_zero=True)
     extra = _amount(compensation_amount, label=_("The compensation"), allow_zero=True)
     if refund + extra == 0:
         raise ValidationError(_("An offer must pay something."), code="empty_offer")
+    _check_grants(complaint, actor, settling=refund + extra)
     _check_offer_within_caps(complaint, refund=refund, total=refund + extra)
     expires_at = now + selectors.deadline_policy(now).hours("offer_acceptance_hours")
     complaint.make_offer(
@@ -803,6 +829,7 @@ def record_direct_payment(
     """
     now = timezone.now()
     complaint = _lock(complaint, now)
+    _check_grants(complaint, actor)
     if not act_for_merchant(complaint, actor):
         raise _not_allowed(_("record a payment on"))
     if complaint.status != Complaint.Status.SETTLED:
@@ -1402,6 +1429,7 @@ def confirm_merchant_payment(*, complaint: Complaint, actor, proof_files) -> Com
     """The merchant paid the consumer first and shows the proof; the hold is released."""
     now = timezone.now()
     complaint = _lock(complaint, now)
+    _check_grants(complaint, actor)
     _check(complaint, complaint.confirm_payment, actor, _("confirm the payment of"))
     if not proof_files:
         raise ValidationError(_("Attach the payment voucher."), code="no_proof")
@@ -1448,6 +1476,7 @@ def charge_deposit(*, complaint: Complaint, now: datetime) -> Complaint:
 def appeal_complaint(*, complaint: Complaint, actor, reason: str, files=()) -> Appeal:
     now = timezone.now()
     complaint = _lock(complaint, now)
+    _check_grants(complaint, actor)
     _check(complaint, complaint.appeal, actor, _("appeal"))
     party = _party_of(complaint, actor)
     reason = _text(reason, label=_("The grounds"))
@@ -1487,7 +1516,8 @@ def respond_to_appeal(*, complaint: Complaint, actor, response: str) -> Appeal:
     ):
         raise _not_allowed(_("respond to the appeal on"))
     appeal.response, appeal.responded_at = _text(response, label=_("The response")), now
-    appeal.save(update_fields=["response", "responded_at"])
+    appeal.responded_by = actor
+    appeal.save(update_fields=["response", "responded_at", "responded_by"])
     Complaint.objects.filter(pk=complaint.pk).update(due_at=None)
     complaint.due_at = None
     appellants = (

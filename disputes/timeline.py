@@ -1,12 +1,23 @@
-"""The complaint's story as both parties see it: every step with who, when and why."""
+"""The complaint's story as both parties see it: every step with who, when and why.
+
+Each step of the store names the person who took it (`Step.person`), as its reader may
+see them. The store's own pages: the name and role ("吴倩 (staff)"), a member since
+removed as former staff. The consumer: the store's name for its owner, and the store's
+name with the person's for its staff ("优品数码旗舰店 · 吴倩"), as a marketplace shows
+which customer-service agent answered; never a login, which is a staff member's own
+e-mail or mobile number. The console's history names everyone with their role
+(`disputes/admin/history.py`).
+"""
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
 
 from deposit_claims.templatetags.ui import money
+from merchants.models import MerchantMember
 
 from .models import Complaint, Party
 
@@ -58,6 +69,7 @@ class Step:
     detail: str = ""
     kind: str = "step"
     obj: object = None
+    person: str = ""
 
     @property
     def party_label(self):
@@ -65,18 +77,60 @@ class Step:
 
 
 def _party_of_user(complaint: Complaint, user) -> str:
+    """Who acted, judged without the store's current staff: a member removed since still
+    acted for the store. Only the complaint's consumer, the store's members and platform
+    users (`is_staff`) ever act on a complaint."""
     if user is None:
         return "system"
     if user.pk == complaint.consumer_id:
         return Party.CONSUMER
-    membership = getattr(user, "merchant_membership", None)
-    if membership is not None and membership.merchant_id == complaint.merchant_id:
-        return Party.MERCHANT
-    return Party.PLATFORM
+    return Party.PLATFORM if user.is_staff else Party.MERCHANT
 
 
-def timeline(complaint: Complaint, *, messages) -> list[Step]:
-    """Filing, transitions, offers, evidence and messages, oldest first."""
+ROLE_WORDS = {
+    MerchantMember.Role.OWNER: _("owner"),
+    MerchantMember.Role.STAFF: _("staff"),
+}
+
+
+class People:
+    """How a person who acted for the store is named to one reader ("merchant" for the
+    store's pages, "consumer" for the consumer's)."""
+
+    def __init__(self, complaint: Complaint, viewer: str):
+        self.complaint, self.viewer = complaint, viewer
+
+    @cached_property
+    def roles(self) -> dict[int, str]:
+        """The store's members now, read once, only when a step of the store is named."""
+        return dict(
+            MerchantMember.objects.filter(merchant_id=self.complaint.merchant_id).values_list(
+                "user_id", "role"
+            )
+        )
+
+    def name(self, user) -> str:
+        if user is None:
+            return ""
+        role = self.roles.get(user.pk)
+        if self.viewer == "merchant":
+            return str(_("%(name)s (%(role)s)")) % {
+                "name": user.display_name or user.username,
+                "role": ROLE_WORDS.get(role, _("former staff")),
+            }
+        store = self.complaint.merchant.name
+        if role == MerchantMember.Role.OWNER or not user.display_name:
+            return store
+        return f"{store} · {user.display_name}"
+
+    def of(self, party: str, user) -> str:
+        return self.name(user) if party == Party.MERCHANT else ""
+
+
+def timeline(complaint: Complaint, *, messages, viewer: str = "consumer") -> list[Step]:
+    """Filing, transitions, offers, evidence and messages, oldest first, each step of the
+    store naming its person as `viewer` may see them."""
+    people = People(complaint, viewer)
     steps = [
         Step(
             complaint.created_at,
@@ -86,11 +140,7 @@ def timeline(complaint: Complaint, *, messages) -> list[Step]:
             "filed",
         )
     ]
-    logs = (
-        StateLog.objects.for_(complaint)
-        .select_related("by__merchant_membership")
-        .order_by("timestamp", "pk")
-    )
+    logs = StateLog.objects.for_(complaint).select_related("by").order_by("timestamp", "pk")
     for log in logs:
         if log.transition in SHOWN_ELSEWHERE:
             continue  # the offer, the question and the decision are shown as cards
@@ -109,8 +159,10 @@ def timeline(complaint: Complaint, *, messages) -> list[Step]:
             title = APPEALED.get(party, _("An appeal was filed"))
         else:
             title = STEP_LABELS.get(log.transition, log.transition)
-        steps.append(Step(log.timestamp, party, str(title), detail))
-    steps.extend(_platform_steps(complaint))
+        steps.append(
+            Step(log.timestamp, party, str(title), detail, person=people.of(party, log.by))
+        )
+    steps.extend(_platform_steps(complaint, people))
     # A record, not a transition: the settlement stays settled (no StateLog row).
     payment = getattr(complaint, "direct_payment", None)
     if payment is not None:
@@ -123,6 +175,7 @@ def timeline(complaint: Complaint, *, messages) -> list[Step]:
                 "",
                 "direct_payment",
                 payment,
+                people.name(payment.recorded_by),
             )
         )
     for offer in complaint.offers.all():
@@ -134,6 +187,7 @@ def timeline(complaint: Complaint, *, messages) -> list[Step]:
                 offer.note,
                 "offer",
                 offer,
+                people.name(offer.made_by),
             )
         )
     for evidence in complaint.evidence.all():
@@ -145,6 +199,7 @@ def timeline(complaint: Complaint, *, messages) -> list[Step]:
                 evidence.get_kind_display(),
                 "evidence",
                 evidence,
+                people.of(evidence.party, evidence.uploaded_by),
             )
         )
     for message in messages:
@@ -156,12 +211,13 @@ def timeline(complaint: Complaint, *, messages) -> list[Step]:
                 message.body,
                 "message",
                 message,
+                people.of(message.party, message.author),
             )
         )
     return sorted(steps, key=lambda step: step.at)
 
 
-def _platform_steps(complaint: Complaint) -> list[Step]:
+def _platform_steps(complaint: Complaint, people: People) -> list[Step]:
     """Questions and answers, the final decisions and the appeal's response, from prefetches."""
     steps = []
     for info in complaint.info_requests.all():
@@ -179,6 +235,7 @@ def _platform_steps(complaint: Complaint) -> list[Step]:
                     info.answer,
                     "info_answer",
                     info,
+                    people.of(info.party, info.answered_by),
                 )
             )
         elif info.lapsed_at:
@@ -211,6 +268,7 @@ def _platform_steps(complaint: Complaint) -> list[Step]:
                     appeal.response,
                     "appeal_response",
                     appeal,
+                    people.of(responder, appeal.responded_by),
                 )
             )
         elif appeal.response_lapsed:

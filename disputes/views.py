@@ -43,7 +43,7 @@ from .forms import (
 )
 from .models import Complaint, Notification
 from .notifications import render as render_notification
-from .timeline import timeline
+from .timeline import People, timeline
 
 PAGE_SIZE = 20
 RECENT_ORDERS = 5
@@ -190,7 +190,7 @@ def _case_context(request, complaint, step, *, viewer, messages_=None):
     return {
         "complaint": complaint,
         "step": step,
-        "timeline": timeline(complaint, messages=visible_messages),
+        "timeline": timeline(complaint, messages=visible_messages, viewer=viewer),
         "evidence": complaint.evidence.all(),
         "message_form": MessageForm(),
         "evidence_form": EvidenceForm(),
@@ -210,6 +210,8 @@ def _case_context(request, complaint, step, *, viewer, messages_=None):
         "evidence_url_name": f"disputes:{URL_NAMES[viewer]['evidence_file']}",
         "urls": _urls(complaint, viewer),
         "viewer": viewer,
+        # Messages and evidence: the consumer, and the members the owner lets answer.
+        "may_write": viewer != "merchant" or request.membership.can_answer,
     }
 
 
@@ -410,6 +412,12 @@ def seller_overview(request):
         now = timezone.now()
         waiting = selectors.waiting_for_merchant(merchant, limit=ACTIVE_FOR_MERCHANT)
         stats = selectors.merchant_complaint_stats(merchant, now)
+        # Staff without the deposit grant see none of its figures, not even on this page.
+        deposit = (
+            deposit_selectors.account_overview(merchant)
+            if request.membership.can_see_deposit
+            else None
+        )
         response = render(
             request,
             "disputes/seller_overview.html",
@@ -417,7 +425,7 @@ def seller_overview(request):
                 "merchant": merchant,
                 "membership": request.membership,
                 "waiting": waiting,
-                "deposit": deposit_selectors.account_overview(merchant),
+                "deposit": deposit,
                 "recent_orders": merchant_selectors.orders_of_merchant(merchant)[:RECENT_ORDERS],
                 "stats": stats,
             },
@@ -578,9 +586,12 @@ def _case_file(request, complaint, *, viewer):
     """The whole case as one printable HTML file, for the party's own records."""
     visible_messages = list(selectors.messages_visible_to_parties(complaint))
     context = _case_context(request, complaint, None, viewer=viewer, messages_=[])
+    people = People(complaint, viewer)
     context.update(
         {
-            "messages_list": visible_messages,
+            "messages_list": [
+                (message, people.of(message.party, message.author)) for message in visible_messages
+            ],
             "offers": complaint.offers.all(),
             "info_requests": complaint.info_requests.all(),
             "generated_at": timezone.now(),

@@ -11,7 +11,15 @@ from deposit_claims.templatetags.ui import money
 
 from . import services
 from .forms import StoreFactsForm
-from .models import STORE_FACTS, Category, Merchant, MerchantMember, Order, StoreFactChange
+from .models import (
+    STORE_FACTS,
+    Category,
+    Merchant,
+    MerchantMember,
+    Order,
+    StaffInvitation,
+    StoreFactChange,
+)
 
 STORE_FACTS_TEMPLATE = "admin/merchants/merchant/store_facts.html"
 
@@ -23,10 +31,52 @@ class CategoryAdmin(admin.ModelAdmin):
     search_fields = ("code", "name", "name_en")
 
 
+GRANTS = ("may_answer", "offer_limit", "may_see_deposit")
+
+
+@admin.display(description=_("may"))
+def grant_summary(grants) -> str:
+    return "; ".join(grants.grant_summary())
+
+
 class MerchantMemberInline(admin.TabularInline):
+    """The store's people. An operator adds a new store's owner here; what each staff member
+    may do is the owner's choice, in the seller dashboard, and only shown here."""
+
     model = MerchantMember
     extra = 0
     autocomplete_fields = ("user",)
+    fields = ("user", "role", "may", "added_at")
+    readonly_fields = ("may", "added_at")
+    may = staticmethod(grant_summary)
+
+
+class StaffInvitationInline(admin.TabularInline):
+    """Who the owner invited, with which grants, and what became of it; read-only: only the
+    owner invites, withdraws, and the invitee accepts."""
+
+    model = StaffInvitation
+    extra = 0
+    can_delete = False
+    fields = ("identifier", "display_name", "may", "invited_by", "created_at", "status")
+    readonly_fields = fields
+    may = staticmethod(grant_summary)
+
+    @admin.display(description=_("status"))
+    def status(self, invitation):
+        return invitation.get_status_display()
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("invited_by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 def _fact_text(name: str, value) -> str:
@@ -79,7 +129,7 @@ class MerchantAdmin(admin.ModelAdmin):
     list_filter = ("status", "store_type", "trademark_type", "mall_flagship", "categories")
     search_fields = ("name", "code", "company")
     filter_horizontal = ("categories",)
-    inlines = [MerchantMemberInline, StoreFactChangeInline]
+    inlines = [MerchantMemberInline, StaffInvitationInline, StoreFactChangeInline]
 
     def get_inlines(self, request, obj):
         # A store being added has no history yet.
@@ -183,11 +233,53 @@ class StoreFactChangeAdmin(admin.ModelAdmin):
 
 @admin.register(MerchantMember)
 class MerchantMemberAdmin(admin.ModelAdmin):
-    list_display = ("user", "merchant", "role", "added_at")
-    list_filter = ("role",)
+    list_display = ("user", "merchant", "role", "may", "added_at")
+    list_filter = ("role", "may_answer", "may_see_deposit")
     search_fields = ("user__username", "user__display_name", "merchant__name", "merchant__code")
     list_select_related = ("user", "merchant")
     autocomplete_fields = ("user", "merchant")
+    fields = ("user", "merchant", "role", *GRANTS, "added_at")
+    may = staticmethod(grant_summary)
+
+    def get_readonly_fields(self, request, obj=None):
+        # The owner grants; the console shows. A new member starts with the defaults.
+        return (*GRANTS, "added_at")
+
+
+@admin.register(StaffInvitation)
+class StaffInvitationAdmin(admin.ModelAdmin):
+    list_display = ("identifier", "display_name", "merchant", "invited_by", "created_at", "status")
+    list_filter = ("created_at",)
+    search_fields = ("identifier", "display_name", "merchant__name", "merchant__code")
+    list_select_related = ("merchant", "invited_by")
+    fields = (
+        "merchant",
+        "identifier",
+        "display_name",
+        *GRANTS,
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "status",
+        "accepted_at",
+        "accepted_by",
+        "revoked_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("status"))
+    def status(self, invitation):
+        return invitation.get_status_display()
+
+    # Invitations are the owner's: sent, withdrawn and accepted only through the services.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Order)

@@ -23,6 +23,8 @@ class DemoStore:
     annual_sales: Decimal
     owner: tuple[str, str]
     staff: tuple[str, str]
+    # What the owner lets the staff member do: each store shows another set of grants.
+    staff_grants: dict
 
 
 STORES = (
@@ -36,6 +38,7 @@ STORES = (
         Decimal("86000000.00"),
         ("digital.owner@demo.test", "周立"),
         ("digital.staff@demo.test", "吴倩"),
+        {"may_answer": True, "offer_limit": Decimal("500.00"), "may_see_deposit": False},
     ),
     DemoStore(
         "yazhi-fashion",
@@ -47,6 +50,7 @@ STORES = (
         Decimal("12500000.00"),
         ("fashion.owner@demo.test", "郑雅"),
         ("fashion.staff@demo.test", "孙悦"),
+        {"may_answer": True, "offer_limit": Decimal("2000.00"), "may_see_deposit": True},
     ),
     DemoStore(
         "kangjian-medical",
@@ -58,6 +62,7 @@ STORES = (
         Decimal("30400000.00"),
         ("medical.owner@demo.test", "冯康"),
         ("medical.staff@demo.test", "何琳"),
+        {"may_answer": False, "offer_limit": None, "may_see_deposit": False},
     ),
     DemoStore(
         "bowen-books",
@@ -69,6 +74,7 @@ STORES = (
         Decimal("5600000.00"),
         ("books.owner@demo.test", "陈博"),
         ("books.staff@demo.test", "林文"),
+        {"may_answer": True, "offer_limit": None, "may_see_deposit": False},
     ),
 )
 
@@ -235,12 +241,15 @@ def seed_stores():
         )
         if created:
             merchant.categories.set(Category.objects.filter(code__in=store.categories))
-        for (username, name), role in ((store.owner, "owner"), (store.staff, "staff")):
+        for (username, name), role, grants in (
+            (store.owner, "owner", {}),
+            (store.staff, "staff", store.staff_grants),
+        ):
             user = ensure_user(
                 username=username, display_name=name, role_names=(roles.MERCHANT_STAFF,)
             )
             MerchantMember.objects.get_or_create(
-                user=user, defaults={"merchant": merchant, "role": role}
+                user=user, defaults={"merchant": merchant, "role": role, **grants}
             )
         merchants.append(merchant)
     return merchants

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -108,3 +109,86 @@ class StoreFactsForm(forms.Form):
         initial = {name: getattr(merchant, name) for name in STORE_FACTS if name != "categories"}
         initial["categories"] = list(merchant.categories.values_list("pk", flat=True))
         return initial
+
+
+# --- the owner's staff ------------------------------------------------------------------
+
+
+class GrantsForm(forms.Form):
+    """What a staff member may do, as the owner chooses it (merchants.models.StaffGrants)."""
+
+    may_answer = forms.BooleanField(
+        label=_("Answer complaints"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "Refuse with a reason, write messages, add evidence, answer the platform's "
+            "questions, respond to appeals and record payments."
+        ),
+    )
+    offer_limit = forms.DecimalField(
+        label=_("Make offers and accept claims up to (¥)"),
+        required=False,
+        min_value=Decimal("0.01"),
+        help_text=_(
+            "Leave empty and this person can neither make offers nor accept claims. "
+            "Needs “Answer complaints”."
+        ),
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+        **MONEY,
+    )
+    may_see_deposit = forms.BooleanField(
+        label=_("See the deposit and its statement"),
+        required=False,
+        help_text=_("Balance, held, arrears, top-up notices and the downloadable statement."),
+    )
+
+    GRANT_FIELDS = ("may_answer", "offer_limit", "may_see_deposit")
+
+    @classmethod
+    def initial_for(cls, grants) -> dict:
+        return {name: getattr(grants, name) for name in cls.GRANT_FIELDS}
+
+    def grant_values(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.GRANT_FIELDS}
+
+
+class InviteForm(GrantsForm):
+    identifier = forms.CharField(
+        label=_("E-mail or mobile number"),
+        max_length=254,
+        help_text=_(
+            "Where the one-time link goes. Use the person's work address: a store login "
+            "cannot be one they shop with."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    display_name = forms.CharField(
+        label=_("Name"),
+        max_length=60,
+        help_text=_("Shown to your staff, and to consumers beside the store's name."),
+    )
+
+    field_order = ["identifier", "display_name", *GrantsForm.GRANT_FIELDS]
+
+    def clean_identifier(self):
+        return normalize_identifier(self.cleaned_data["identifier"])
+
+
+class RemoveStaffForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("Remove this person now: they lose access to the store at once."),
+        error_messages={"required": _("Tick the box to confirm the removal.")},
+    )
+
+
+class JoinForm(SetPasswordForm):
+    """A new staff account: the name shown for what they do, and the password."""
+
+    display_name = forms.CharField(
+        label=_("Your name"),
+        max_length=60,
+        help_text=_("Shown to your colleagues, and to consumers beside the store's name."),
+    )
+
+    field_order = ["display_name", "new_password1", "new_password2"]

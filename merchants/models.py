@@ -1,12 +1,16 @@
+import hashlib
 from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+
+from deposit_claims.templatetags.ui import money
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -167,8 +171,77 @@ class StoreFactChange(models.Model):
         raise TypeError("Store fact changes are append-only: record a new change instead.")
 
 
-class MerchantMember(models.Model):
-    """A login that works for one store; the owner manages the store's staff."""
+class StaffGrants(models.Model):
+    """What the owner lets one staff member do beyond reading the store's complaints and
+    orders. The owner may do everything whatever these say."""
+
+    may_answer = models.BooleanField(
+        _("may answer complaints"),
+        default=True,
+        help_text=_(
+            "Refuse, write messages, add evidence, answer the platform, respond to appeals "
+            "and record payments."
+        ),
+    )
+    offer_limit = models.DecimalField(
+        _("may settle up to"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Make offers and accept claims up to this amount. Empty: no offers or acceptances."
+        ),
+        **MONEY,
+    )
+    may_see_deposit = models.BooleanField(_("may see the deposit and statement"), default=False)
+
+    class Meta:
+        abstract = True
+
+    # Grants are given to staff; a membership says otherwise for its owner.
+    is_owner = False
+
+    def grant_summary(self) -> list[str]:
+        """What these grants allow, one line each, in the active language."""
+        if self.is_owner:
+            return [str(_("Everything, including managing the staff"))]
+        lines = [str(_("Read the store's complaints and orders"))]
+        if self.may_answer:
+            lines.append(
+                str(_("Answer complaints, messages, evidence and the platform's questions"))
+            )
+        if self.may_answer and self.offer_limit is not None:
+            lines.append(
+                str(_("Make offers and accept claims up to %(limit)s"))
+                % {"limit": money(self.offer_limit)}
+            )
+        if self.may_see_deposit:
+            lines.append(str(_("See the deposit and its statement")))
+        return lines
+
+
+def grants_constraints(prefix: str) -> list[models.BaseConstraint]:
+    return [
+        models.CheckConstraint(
+            condition=Q(offer_limit__isnull=True) | Q(offer_limit__gt=0),
+            name=f"{prefix}_offer_limit_positive",
+        ),
+        # Settling is answering with money: a limit without the right to answer means nothing.
+        models.CheckConstraint(
+            condition=Q(offer_limit__isnull=True) | Q(may_answer=True),
+            name=f"{prefix}_offer_limit_needs_answering",
+        ),
+    ]
+
+
+class MerchantMemberQuerySet(models.QuerySet):
+    def seeing_deposit(self):
+        """The members who may read the deposit's figures: the owner and staff granted it."""
+        return self.filter(Q(role=MerchantMember.Role.OWNER) | Q(may_see_deposit=True))
+
+
+class MerchantMember(StaffGrants):
+    """A login that works for one store; the owner manages the store's staff and what each
+    of them may do."""
 
     class Role(models.TextChoices):
         OWNER = "owner", _("Owner")
@@ -186,6 +259,8 @@ class MerchantMember(models.Model):
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.STAFF)
     added_at = models.DateTimeField(_("added at"), auto_now_add=True)
 
+    objects = MerchantMemberQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("merchant member")
         verbose_name_plural = _("merchant members")
@@ -193,10 +268,138 @@ class MerchantMember(models.Model):
             models.UniqueConstraint(
                 fields=["merchant"], condition=Q(role="owner"), name="merchant_single_owner"
             ),
+            *grants_constraints("merchant_member"),
         ]
 
     def __str__(self):
         return f"{self.user} @ {self.merchant} ({self.get_role_display()})"
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == self.Role.OWNER
+
+    @property
+    def can_answer(self) -> bool:
+        return self.is_owner or self.may_answer
+
+    @property
+    def can_settle(self) -> bool:
+        """Whether this member may make offers or accept claims at all."""
+        return self.is_owner or (self.may_answer and self.offer_limit is not None)
+
+    def may_settle(self, amount: Decimal) -> bool:
+        return self.is_owner or (self.can_settle and amount <= self.offer_limit)
+
+    @property
+    def can_see_deposit(self) -> bool:
+        return self.is_owner or self.may_see_deposit
+
+    def check_may_answer(self) -> None:
+        if not self.can_answer:
+            raise ValidationError(
+                _("Your store owner has not allowed you to answer complaints."),
+                code="not_granted",
+            )
+
+    def check_may_settle(self, amount: Decimal) -> None:
+        """Refuse, saying why, an offer or acceptance of `amount` beyond this member's grant."""
+        self.check_may_answer()
+        if not self.can_settle:
+            raise ValidationError(
+                _("Your store owner has not allowed you to make offers or accept claims."),
+                code="not_granted",
+            )
+        if not self.may_settle(amount):
+            raise ValidationError(
+                _(
+                    "You may settle complaints up to %(limit)s; %(amount)s is above it. "
+                    "Ask your store owner."
+                ),
+                code="above_limit",
+                params={"limit": money(self.offer_limit), "amount": money(amount)},
+            )
+
+
+# An invitation link works this long, once.
+INVITATION_LIFETIME = timedelta(days=7)
+
+
+class StaffInvitation(StaffGrants):
+    """The owner's invitation to one e-mail address or mobile number to join the store's
+    staff with the grants chosen here; its one-time link is known only by its digest."""
+
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("merchant")
+    )
+    identifier = models.CharField(_("e-mail or mobile number"), max_length=254)
+    display_name = models.CharField(_("name"), max_length=60)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    created_at = models.DateTimeField(_("invited at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted by"),
+    )
+    revoked_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("staff invitation")
+        verbose_name_plural = _("staff invitations")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Inviting an address again withdraws its earlier invitation first.
+            models.UniqueConstraint(
+                fields=["merchant", "identifier"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="staff_invitation_one_open",
+            ),
+            models.CheckConstraint(
+                condition=Q(accepted_at__isnull=True) | Q(revoked_at__isnull=True),
+                name="staff_invitation_accepted_or_withdrawn",
+            ),
+            *grants_constraints("staff_invitation"),
+        ]
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for an answer")
+        EXPIRED = "expired", _("Expired")
+        ACCEPTED = "accepted", _("Accepted")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    def __str__(self):
+        return f"{self.identifier} → {self.merchant}"
+
+    @staticmethod
+    def digest(token: str) -> str:
+        """What is kept of a link's token: its SHA-256, so the table cannot be used to join."""
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def status_at(self, now) -> str:
+        if self.accepted_at:
+            return self.Status.ACCEPTED
+        if self.revoked_at:
+            return self.Status.WITHDRAWN
+        if self.expires_at <= now:
+            return self.Status.EXPIRED
+        return self.Status.PENDING
+
+    @property
+    def status(self) -> str:
+        return self.status_at(timezone.now())
+
+    def get_status_display(self) -> str:
+        return self.Status(self.status).label
 
 
 class Order(models.Model):

@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 from django.http import Http404
 
-from .models import MerchantMember, Order
+from .models import MerchantMember, Order, StaffInvitation
 
 
 def membership_of(user) -> MerchantMember:
@@ -23,4 +23,34 @@ def orders_of_merchant(merchant) -> QuerySet[Order]:
 
 
 def members_of_merchant(merchant) -> QuerySet[MerchantMember]:
-    return merchant.members.select_related("user").order_by("role", "added_at")
+    return merchant.members.select_related("user").order_by("role", "added_at", "id")
+
+
+def staff_member_of(merchant, member_id: int) -> MerchantMember:
+    """One member of the owner's store, or 404: never another store's."""
+    try:
+        return merchant.members.select_related("user").get(pk=member_id)
+    except MerchantMember.DoesNotExist:
+        raise Http404 from None
+
+
+def open_invitations_of(merchant) -> QuerySet[StaffInvitation]:
+    """Invitations neither accepted nor withdrawn, the expired ones included (the owner
+    sees they lapsed and may invite again), newest first."""
+    return merchant.invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+
+
+def invitation_of(merchant, invitation_id: int) -> StaffInvitation:
+    try:
+        return merchant.invitations.get(pk=invitation_id)
+    except StaffInvitation.DoesNotExist:
+        raise Http404 from None
+
+
+def invitation_for_link(token: str) -> StaffInvitation | None:
+    """The invitation a link's token belongs to, whatever its state; None for a made-up one."""
+    return (
+        StaffInvitation.objects.select_related("merchant", "invited_by")
+        .filter(token_digest=StaffInvitation.digest(token))
+        .first()
+    )

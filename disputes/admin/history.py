@@ -52,6 +52,10 @@ def _role_of(complaint: Complaint, log) -> str:
     membership = getattr(user, "merchant_membership", None)
     if membership is not None and membership.merchant_id == complaint.merchant_id:
         return gettext("Merchant (%(role)s)") % {"role": membership.get_role_display()}
+    if not user.is_staff:
+        # Only the store's members act for it besides the consumer and the platform: this
+        # one has left the staff since.
+        return gettext("Merchant (former staff)")
     for role in PLATFORM_ROLE_ORDER:
         if getattr(log, _holds(role)):
             return str(roles.ROLE_LABELS[role])

@@ -39,7 +39,7 @@ def test_a_store_is_not_restricted_a_second_before_its_top_up_deadline(short):
 def test_a_store_is_restricted_at_its_top_up_deadline(
     short, mailoutbox, django_capture_on_commit_callbacks
 ):
-    MerchantMemberFactory(merchant=short.merchant)
+    MerchantMemberFactory(merchant=short.merchant, role="owner")
     with django_capture_on_commit_callbacks(execute=True):
         assert process_due_top_ups(short.top_up_due_by) == 1
     assert status_of(short) == "restricted"

@@ -468,7 +468,7 @@ def test_request_top_up_gives_a_short_store_15_days(
     now, mailoutbox, django_capture_on_commit_callbacks
 ):
     account = DepositAccountFactory(paid_in=D("20000.00"))
-    MerchantMemberFactory(merchant=account.merchant)
+    MerchantMemberFactory(merchant=account.merchant, role="owner")
     with django_capture_on_commit_callbacks(execute=True):
         due = services.request_top_up(account=account, now=now)
     assert due == D("30000.00")
@@ -500,7 +500,7 @@ def test_request_top_up_with_a_used_key_does_nothing(
     now, mailoutbox, django_capture_on_commit_callbacks
 ):
     account = DepositAccountFactory(paid_in=D("20000.00"))
-    MerchantMemberFactory(merchant=account.merchant)
+    MerchantMemberFactory(merchant=account.merchant, role="owner")
     with django_capture_on_commit_callbacks(execute=True):
         services.request_top_up(account=account, now=now, idempotency_key="policy-2")
         services.request_top_up(account=account, now=now, idempotency_key="policy-2")

@@ -61,7 +61,7 @@ def test_a_short_store_sees_its_top_up_notice(client, account, member):
 
 
 def test_a_store_that_never_paid_in_sees_an_empty_deposit(client):
-    member = MerchantMemberFactory().user
+    member = MerchantMemberFactory(role="owner").user
     client.force_login(member)
     response = client.get(reverse("deposits:seller_deposit"))
     assert response.status_code == 200
@@ -81,7 +81,7 @@ def test_the_deposit_page_needs_a_login(client):
 
 def test_a_member_sees_only_their_own_stores_deposit(client, account):
     other = DepositAccountFactory(paid_in=D("777.00"))
-    member = MerchantMemberFactory(merchant=other.merchant).user
+    member = MerchantMemberFactory(merchant=other.merchant, may_see_deposit=True).user
     client.force_login(member)
     response = client.get(reverse("deposits:seller_deposit"))
     assert response.context["overview"].account == other

@@ -26,10 +26,14 @@ class Store:
 
 @pytest.fixture
 def store(db) -> Store:
-    """A flagship store with an owner and a staff login, its ¥50,000 deposit paid in."""
+    """A flagship store with an owner and a staff login, its ¥50,000 deposit paid in. The
+    owner lets the staff member answer and settle up to ¥50,000 (tests/merchants and
+    tests/disputes/test_staff_grants.py try narrower grants)."""
     account = DepositAccountFactory(paid_in=Decimal("50000.00"))
     owner = MerchantMemberFactory(merchant=account.merchant, role="owner").user
-    staff = MerchantMemberFactory(merchant=account.merchant, role="staff").user
+    staff = MerchantMemberFactory(
+        merchant=account.merchant, role="staff", offer_limit=Decimal("50000.00")
+    ).user
     return Store(account.merchant, owner, staff)
 
 

@@ -1,4 +1,5 @@
 import io
+from decimal import Decimal
 
 import pytest
 from django.apps import apps
@@ -7,7 +8,8 @@ from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.demo import DEMO_PASSWORD
-from merchants.models import Merchant
+from disputes.models import Offer
+from merchants.models import Merchant, MerchantMember
 from tests.login import app_code, logs_in
 
 pytestmark = pytest.mark.django_db
@@ -75,3 +77,23 @@ def _passes_the_second_step(client, username):
     assert enrolment.status_code == 200
     device = TOTPDevice.objects.get(user__username=username, confirmed=False)
     assert client.post(second_step.url, {"code": app_code(device)}).status_code == 200
+
+
+def test_seed_demo_gives_each_stores_staff_other_grants_and_names_them_on_a_timeline():
+    call_command("seed_demo", stdout=io.StringIO())
+    grants = {
+        m.user.username: (m.may_answer, m.offer_limit, m.may_see_deposit)
+        for m in MerchantMember.objects.filter(role="staff").select_related("user")
+    }
+    assert grants == {
+        "digital.staff@demo.test": (True, Decimal("500.00"), False),
+        "fashion.staff@demo.test": (True, Decimal("2000.00"), True),
+        "medical.staff@demo.test": (False, None, False),
+        "books.staff@demo.test": (True, None, False),
+    }
+    client = Client()
+    assert logs_in(client, "digital.staff@demo.test", DEMO_PASSWORD)
+    assert client.get("/seller/deposit/").status_code == 403
+    offer = Offer.objects.get(made_by__username="digital.staff@demo.test")
+    page = client.get(f"/seller/complaints/{offer.complaint.number}/").content.decode()
+    assert "吴倩" in page

@@ -131,7 +131,11 @@ def build_world(
     for _ in range(stores):
         account = DepositAccountFactory(paid_in=D(deposit))
         owner = MerchantMemberFactory(merchant=account.merchant, role="owner").user
-        staff = MerchantMemberFactory(merchant=account.merchant, role="staff").user
+        # A staff member who may settle any claim of this world: the money paths, not the
+        # grants, are what it explores (tests/disputes/test_staff_grants.py tries those).
+        staff = MerchantMemberFactory(
+            merchant=account.merchant, role="staff", offer_limit=D("1000000.00")
+        ).user
         built_stores.append(Store(account.merchant, owner, staff))
     buyers = [ConsumerFactory() for _ in range(consumers)]
     orders = _new_orders(built_stores, buyers, orders_each)

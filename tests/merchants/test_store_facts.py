@@ -227,7 +227,9 @@ def test_a_failing_listener_undoes_the_whole_change(store, senior, monkeypatch):
     def broken(merchant, change):
         raise RuntimeError("listener failed")
 
-    monkeypatch.setattr(services, "STORE_FACTS_CHANGED", [*services.STORE_FACTS_CHANGED, broken])
+    monkeypatch.setattr(
+        services.store_facts, "STORE_FACTS_CHANGED", [*services.STORE_FACTS_CHANGED, broken]
+    )
     before = facts_of(store)
     with pytest.raises(RuntimeError):
         services.change_store_facts(
@@ -498,6 +500,8 @@ def merchant_form_data(store, **changes) -> dict:
         "status": store.status,
         "members-TOTAL_FORMS": "0",
         "members-INITIAL_FORMS": "0",
+        "invitations-TOTAL_FORMS": "0",
+        "invitations-INITIAL_FORMS": "0",
         "fact_changes-TOTAL_FORMS": "0",
         "fact_changes-INITIAL_FORMS": "0",
         **changes,

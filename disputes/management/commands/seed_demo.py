@@ -34,8 +34,10 @@ Demo logins (password for all: {password}) at http://127.0.0.1:8000/accounts/log
   Unclaimed         zhao.min@demo.test (no password yet: claim it at /accounts/signup/)
   Merchant owner    digital.owner@demo.test · fashion.owner@demo.test
                     medical.owner@demo.test · books.owner@demo.test
-  Merchant staff    digital.staff@demo.test · fashion.staff@demo.test
-                    medical.staff@demo.test · books.staff@demo.test
+  Merchant staff    digital.staff@demo.test (answers, settles up to ¥500)
+                    fashion.staff@demo.test (answers, settles up to ¥2,000, sees the deposit)
+                    medical.staff@demo.test (reads only)
+                    books.staff@demo.test (answers, no offers)
   Reviewer          reviewer@demo.test
   Senior reviewers  senior1@demo.test · senior2@demo.test
   Finance           finance@demo.test

@@ -17,7 +17,7 @@ def grant(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("disputes", "0010_direct_payment"),
+        ("disputes", "0011_appeal_responded_by"),
         ("accounts", "0002_role_groups"),
     ]
 
