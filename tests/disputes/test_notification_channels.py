@@ -142,12 +142,17 @@ def test_deposit_notices_reach_the_store_in_each_person_s_language(language, exp
     account = DepositAccountFactory(paid_in=Decimal("20000.00"))
     owner = MerchantMemberFactory(merchant=account.merchant, role="owner", user__language=language)
     mobile = MerchantMemberFactory(
-        merchant=account.merchant, user__username="13900139000", user__email=""
+        merchant=account.merchant,
+        may_see_deposit=True,
+        user__username="13900139000",
+        user__email="",
     ).user
+    MerchantMemberFactory(merchant=account.merchant, user__username="13900139001", user__email="")
 
     ledger.request_top_up(account=account, now=timezone.now())
     deliver_due()
 
     (notice,) = _mail_to(owner.user.email)
     assert expected in notice.subject
+    # Staff not granted the deposit are not told about it.
     assert [to for to, _body in sms.outbox] == [mobile.username]
