@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from common import pagecache
 from deposits import services as ledger
+from deposits.destinations import Destination
 from deposits.models import DepositAccount, Disbursement
 from disputes import services
 from disputes.deadlines import process_due_complaints
@@ -262,8 +263,7 @@ def test_a_payout_sent_shows_on_the_complaint_page(client, complaint, consumer, 
         reference=complaint.ledger_reference,
         amount=Decimal("1.00"),
         payee=consumer,
-        payee_method=Disbursement.Method.ALIPAY,
-        payee_account=consumer.username,
+        destination=Destination.of(method=Disbursement.Method.ALIPAY, number=consumer.username),
         idempotency_key="payout-1",
     )
     client.force_login(consumer)
