@@ -1011,6 +1011,8 @@ def save_payout_account(
     for saved in same_kind:
         if saved.destination.number() == plain:
             return saved
+    # Every page of theirs that offers their saved accounts is stale once this commits.
+    pagecache.bump(pagecache.reader_scope(owner.pk))
     return PayoutAccount.objects.create(
         owner=owner,
         method=typed.method,
