@@ -127,7 +127,7 @@ class Migration(migrations.Migration):
             name="destination_fell_back",
             field=models.BooleanField(
                 default=False,
-                help_text="No account was chosen in time, so the payout goes to the login's Alipay.",
+                help_text="Set when no account was chosen in time and the payout went to the login's Alipay.",
                 verbose_name="sent to the login's Alipay by default",
             ),
         ),
