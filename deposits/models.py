@@ -409,7 +409,9 @@ class Disbursement(models.Model):
     destination_fell_back = models.BooleanField(
         _("sent to the login's Alipay by default"),
         default=False,
-        help_text=_("Set when no account was chosen in time and the payout went to the login's Alipay."),
+        help_text=_(
+            "Set when no account was chosen in time and the payout went to the login's Alipay."
+        ),
     )
     account_due_at = models.DateTimeField(
         _("account due by"),
