@@ -337,4 +337,3 @@ def test_the_complaint_page_reads_a_fixed_number_of_queries(
         ledger.save_payout_account(owner=consumer, method="alipay", number=number)
     with django_assert_max_num_queries(PAGE_QUERIES):
         assert queries() == few
-
