@@ -51,16 +51,17 @@ def _complaint_queue(key, label, condition: Callable[[object], Q], *, late=False
     )
 
 
-def _payouts(key, label, rows, status, *, late=False) -> Queue:
+def _payouts(key, label, rows, status, *, late=False, due_field=None) -> Queue:
     return Queue(
         key=key,
         label=label,
-        rows=lambda user, now: rows().order_by("created_at", "pk"),
+        rows=lambda user, now: rows().order_by(due_field or "created_at", "pk"),
         list_url=lambda: (
             reverse("admin:deposits_disbursement_changelist") + f"?status__exact={status}"
         ),
         item_url=lambda pk: reverse("admin:deposits_disbursement_change", args=[pk]),
         late=late,
+        due_field=due_field,
     )
 
 
@@ -113,6 +114,14 @@ FINANCE_QUEUES = (
         deposit_selectors.failed_payouts,
         "failed",
         late=True,
+    ),
+    # Nothing to send yet: shown so finance knows what is coming, and by when at the latest.
+    _payouts(
+        "awaiting-account",
+        _("Payouts waiting for the consumer's account"),
+        deposit_selectors.payouts_awaiting_account,
+        "awaiting_account",
+        due_field="account_due_at",
     ),
     _accounts(
         "top-up",

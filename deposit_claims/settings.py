@@ -259,6 +259,13 @@ STAFF_SESSION_SECONDS = 8 * 60 * 60
 DEPOSIT_PAYEE_BANK = env("DJANGO_DEPOSIT_PAYEE_BANK", default="")
 DEPOSIT_PAYEE_NAME = env("DJANGO_DEPOSIT_PAYEE_NAME", default="")
 DEPOSIT_PAYEE_ACCOUNT = env("DJANGO_DEPOSIT_PAYEE_ACCOUNT", default="")
+# Where consumers are paid: account numbers are encrypted with these Fernet keys, never
+# with SECRET_KEY (common/encryption.py). Comma-separated; the first encrypts, all decrypt.
+# Unset, a fixed development key, which `check --deploy` refuses.
+DEVELOPMENT_PAYOUT_ACCOUNT_KEY = "ZGV2ZWxvcG1lbnQtb25seS1wYXlvdXQta2V5LTAwMDE="
+PAYOUT_ACCOUNT_KEYS = env.list(
+    "DJANGO_PAYOUT_ACCOUNT_KEYS", default=[DEVELOPMENT_PAYOUT_ACCOUNT_KEY]
+)
 
 # A second factor for every console user (accounts.two_factor): a TOTP authenticator app,
 # enrolled at the first console login, and single-use recovery codes.

@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from common.dates import local_datetime
 from common.effective import LEAD_TIME
 from common.paginators import EstimatedCountPaginator
 from deposit_claims.admin_display import money_column
@@ -319,7 +320,10 @@ PAYOUT_STEPS = (
         from_status=Disbursement.Status.PENDING,
         form_class=PaymentReferenceForm,
         perform=lambda disbursement, actor, data: services.mark_disbursement_sent(
-            disbursement=disbursement, external_reference=data["external_reference"], actor=actor
+            disbursement=disbursement,
+            external_reference=data["external_reference"],
+            actor=actor,
+            destination_version=data["destination_version"],
         ),
         done=_("The payout is marked sent."),
         explanation=_("Record the transfer once Alipay or the bank has accepted it."),
@@ -354,10 +358,21 @@ def payout_steps_for(disbursement: Disbursement, user) -> tuple[list[PayoutStep]
     """The steps this user may take on the payout now, or in one line why there are none."""
     if not user.has_perm("deposits.send_disbursement"):
         return [], gettext("Only finance records what happens to a payout.")
+    if disbursement.status == Disbursement.Status.AWAITING_ACCOUNT:
+        return [], gettext(
+            "Waiting for the consumer to choose where the money goes. Nothing can be sent "
+            "before they do, or before %(due)s, when it goes to the Alipay account of their "
+            "login."
+        ) % {"due": local_datetime(disbursement.account_due_at)}
     steps = [step for step in PAYOUT_STEPS if step.from_status == disbursement.status]
     if not steps:
         return [], gettext("The payout is sent: nothing more to record.")
     return steps, ""
+
+
+def may_see_account_numbers(user) -> bool:
+    """Only who sends the money reads a full account number; everyone else the masked one."""
+    return user.has_perm("deposits.send_disbursement")
 
 
 @admin.register(Disbursement)
@@ -368,8 +383,7 @@ class DisbursementAdmin(admin.ModelAdmin):
         "payee",
         "payee_kind",
         "amount_money",
-        "method",
-        "payee_account",
+        "destination",
         "status",
         "attempts",
         "reference",
@@ -383,6 +397,51 @@ class DisbursementAdmin(admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     actions = ["mark_sent", "mark_failed", "retry"]
     change_form_template = "deposits/admin/disbursement_change_form.html"
+    readonly_fields = fields = (
+        "payee",
+        "payee_kind",
+        "amount_money",
+        "status",
+        "destination",
+        "account_number",
+        "destination_fell_back",
+        "account_due_at",
+        "account_reminded_at",
+        "reference",
+        "attempts",
+        "external_reference",
+        "failure_reason",
+        "ledger_entry",
+        "created_at",
+        "sent_at",
+        "status_changed_by",
+    )
+
+    @admin.display(description=_("destination"))
+    def destination(self, disbursement):
+        """Where the money goes, masked: the list and the page never show a whole number."""
+        destination = disbursement.destination
+        if destination is None:
+            return gettext("Awaiting the consumer's account until %(due)s") % {
+                "due": local_datetime(disbursement.account_due_at)
+            }
+        parts = (
+            disbursement.get_method_display(),
+            destination.bank_name,
+            destination.holder_name,
+            destination.number_masked,
+        )
+        return " · ".join(part for part in parts if part)
+
+    @admin.display(description=_("full account number"))
+    def account_number(self, disbursement):
+        destination = disbursement.destination
+        return destination.number() if destination else "-"
+
+    def get_fields(self, request, obj=None):
+        if may_see_account_numbers(request.user):
+            return self.fields
+        return tuple(name for name in self.fields if name != "account_number")
 
     def has_add_permission(self, request):
         return False
@@ -423,7 +482,10 @@ class DisbursementAdmin(admin.ModelAdmin):
             Disbursement.objects.select_related("payee"), pk=disbursement_id
         )
         page_url = reverse("admin:deposits_disbursement_change", args=[disbursement.pk])
-        form = step.form_class(request.POST if request.method == "POST" else None)
+        form = step.form_class(
+            request.POST if request.method == "POST" else None,
+            initial={"destination_version": disbursement.destination_version},
+        )
         if form.is_bound and form.is_valid():
             try:
                 step.perform(disbursement, request.user, form.cleaned_data)
@@ -487,6 +549,7 @@ class DisbursementAdmin(admin.ModelAdmin):
                             disbursement=disbursement,
                             external_reference=data["external_reference"],
                             actor=request.user,
+                            destination_version=data["destination_version"],
                         )
                         done += 1
                     except ValidationError as error:
@@ -494,7 +557,12 @@ class DisbursementAdmin(admin.ModelAdmin):
                 self._report(request, done, errors)
                 return None
         else:
-            formset = MarkSentFormSet(initial=[{"disbursement_id": d.pk} for d in pending])
+            formset = MarkSentFormSet(
+                initial=[
+                    {"disbursement_id": d.pk, "destination_version": d.destination_version}
+                    for d in pending
+                ]
+            )
         for form, disbursement in zip(formset.forms, pending, strict=False):
             form.disbursement = disbursement
         return self._action_page(

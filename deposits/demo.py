@@ -6,7 +6,7 @@ from decimal import Decimal
 from merchants.models import Merchant
 
 from . import services
-from .models import Disbursement
+from .destinations import Destination
 from .policy import required_deposit
 
 # The short store pays in four fifths of its requirement; the restricted one a tenth, and
@@ -55,8 +55,7 @@ def _restrict_with_arrears(account, *, merchant, paid_in, now, actor) -> None:
         reference=f"DEMO-CLAIM-{merchant.code}",
         amount=paid_in + CLAIM_BEYOND_DEPOSIT,
         payee=payee,
-        payee_method=Disbursement.Method.ALIPAY,
-        payee_account=payee.username,
+        destination=Destination.alipay_login(payee),
         idempotency_key=f"demo-payout-{merchant.code}",
         actor=actor,
         memo="Demo claim paid beyond the deposit",

@@ -59,6 +59,9 @@ class PaymentReferenceForm(forms.Form):
         max_length=100,
         help_text=_("The transfer's reference at Alipay or the bank; the consumer sees it."),
     )
+    # The destination shown with the form: the service refuses the step if the payee has
+    # changed it since (deposits.services.mark_disbursement_sent).
+    destination_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
 class MarkSentForm(PaymentReferenceForm):

@@ -10,6 +10,8 @@ from simple_history.models import HistoricalRecords
 
 from merchants.models import Category, Merchant
 
+from . import destinations
+
 MONEY = {"max_digits": 14, "decimal_places": 2}
 ZERO = Decimal("0.00")
 
@@ -309,18 +311,71 @@ class LedgerEntry(models.Model):
         raise TypeError("Ledger entries are append-only: post a correcting entry instead.")
 
 
+class PayoutAccount(models.Model):
+    """Where a person asked to be paid: an Alipay account or a bank card.
+
+    Never changed: choosing another account saves another row, so what a payout copied
+    from this one stays true. The number is kept only encrypted (common/encryption.py);
+    pages show the masked form beside it.
+    """
+
+    class Method(models.TextChoices):
+        ALIPAY = destinations.ALIPAY, _("Alipay")
+        BANK = destinations.BANK, _("Bank card")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="payout_accounts",
+        verbose_name=_("owner"),
+    )
+    method = models.CharField(_("method"), max_length=10, choices=Method.choices)
+    bank_name = models.CharField(_("bank"), max_length=60, blank=True)
+    holder_name = models.CharField(_("name on the card"), max_length=60, blank=True)
+    number_encrypted = models.TextField(_("account number, encrypted"), editable=False)
+    number_masked = models.CharField(_("account"), max_length=255, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("payout account")
+        verbose_name_plural = _("payout accounts")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return " · ".join(
+            part for part in (self.get_method_display(), self.bank_name, self.number_masked) if part
+        )
+
+    @property
+    def destination(self) -> destinations.Destination:
+        return destinations.Destination(
+            method=self.method,
+            number_encrypted=self.number_encrypted,
+            number_masked=self.number_masked,
+            bank_name=self.bank_name,
+            holder_name=self.holder_name,
+        )
+
+
 class Disbursement(models.Model):
-    """Money leaving the platform: a consumer's payout or a merchant's refund."""
+    """Money leaving the platform: a consumer's payout or a merchant's refund.
+
+    A consumer's payout made before they chose where it goes waits as *awaiting account*
+    (finance cannot send it) until they choose, or until `account_due_at`, when it goes
+    to the Alipay account of their login. The destination is copied onto the payout, its
+    number encrypted, and can change until the payout is sent.
+    """
 
     class PayeeKind(models.TextChoices):
         CONSUMER = "consumer", _("Consumer")
         MERCHANT = "merchant", _("Merchant")
 
     class Method(models.TextChoices):
-        ALIPAY = "alipay", _("Alipay")
-        BANK = "bank", _("Bank transfer")
+        ALIPAY = destinations.ALIPAY, _("Alipay")
+        BANK = destinations.BANK, _("Bank transfer")
 
     class Status(models.TextChoices):
+        AWAITING_ACCOUNT = "awaiting_account", _("Awaiting account")
         PENDING = "pending", _("Pending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
@@ -333,15 +388,45 @@ class Disbursement(models.Model):
     )
     payee_kind = models.CharField(_("payee kind"), max_length=10, choices=PayeeKind.choices)
     amount = models.DecimalField(_("amount"), **MONEY)
-    method = models.CharField(_("method"), max_length=10, choices=Method.choices)
-    payee_account = models.CharField(
+    method = models.CharField(_("method"), max_length=10, choices=Method.choices, blank=True)
+    payee_bank = models.CharField(_("bank"), max_length=60, blank=True)
+    payee_name = models.CharField(_("name on the card"), max_length=60, blank=True)
+    payee_account_encrypted = models.TextField(
+        _("payee account, encrypted"), blank=True, editable=False
+    )
+    payee_account_masked = models.CharField(
         _("payee account"),
-        max_length=100,
+        max_length=255,
         blank=True,
-        help_text=_("Alipay account or bank account number."),
+        help_text=_("Alipay account or bank card number, masked."),
+    )
+    destination_version = models.PositiveIntegerField(
+        _("destination version"),
+        default=0,
+        editable=False,
+        help_text=_("Counts the changes of the destination, so finance never sends to an old one."),
+    )
+    destination_fell_back = models.BooleanField(
+        _("sent to the login's Alipay by default"),
+        default=False,
+        help_text=_(
+            "Set when no account was chosen in time and the payout went to the login's Alipay."
+        ),
+    )
+    account_due_at = models.DateTimeField(
+        _("account due by"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Without an account chosen by then, the payout goes to the Alipay account of the "
+            "payee's login."
+        ),
+    )
+    account_reminded_at = models.DateTimeField(
+        _("last reminded to choose an account"), null=True, blank=True
     )
     status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
     )
     reference = models.CharField(_("reference"), max_length=100, blank=True, db_index=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=1)
@@ -377,13 +462,59 @@ class Disbursement(models.Model):
         permissions = [
             ("send_disbursement", _("Can mark disbursements sent or failed and retry them"))
         ]
+        indexes = [
+            # The few payouts still waiting for an account, for the daily reminders and the
+            # fallback to the login after the wait.
+            models.Index(
+                fields=["account_due_at"],
+                name="disbursement_awaiting_account",
+                condition=Q(status="awaiting_account"),
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="disbursement_amount_positive"),
             models.CheckConstraint(
                 condition=~Q(status="sent") | ~Q(external_reference=""),
                 name="disbursement_sent_has_reference",
             ),
+            # A payout finance can act on knows where it goes; one that does not yet knows
+            # until when it waits.
+            models.CheckConstraint(
+                condition=Q(status="awaiting_account", account_due_at__isnull=False)
+                | (~Q(status="awaiting_account") & ~Q(method="")),
+                name="disbursement_destination_or_waiting",
+            ),
         ]
 
     def __str__(self):
         return f"{self.get_payee_kind_display()} {self.payee} · {self.amount}"
+
+    @property
+    def destination(self) -> destinations.Destination | None:
+        if not self.method:
+            return None
+        return destinations.Destination(
+            method=self.method,
+            number_encrypted=self.payee_account_encrypted,
+            number_masked=self.payee_account_masked,
+            bank_name=self.payee_bank,
+            holder_name=self.payee_name,
+        )
+
+    def set_destination(self, destination: destinations.Destination) -> None:
+        """Copy the destination onto the payout (in memory; the service saves it)."""
+        self.method = destination.method
+        self.payee_account_encrypted = destination.number_encrypted
+        self.payee_account_masked = destination.number_masked
+        self.payee_bank = destination.bank_name
+        self.payee_name = destination.holder_name
+        self.destination_version += 1
+
+    DESTINATION_FIELDS = (
+        "method",
+        "payee_account_encrypted",
+        "payee_account_masked",
+        "payee_bank",
+        "payee_name",
+        "destination_version",
+    )

@@ -11,12 +11,14 @@ from django.utils.translation import gettext
 
 from merchants.models import Merchant
 
-from .models import ZERO, DepositAccount, Disbursement, LedgerEntry
+from .models import ZERO, DepositAccount, Disbursement, LedgerEntry, PayoutAccount
 from .policy import required_deposit
 
 RECENT_ENTRIES = 10
 # A store that asks to leave has its deposit back 30 days later, once nothing blocks it.
 EXIT_WAITING_PERIOD = timedelta(days=30)
+# A payee whose payout waits for an account is reminded once a day.
+ACCOUNT_REMINDER_INTERVAL = timedelta(days=1)
 
 
 def held_for(*, account: DepositAccount, reference: str) -> Decimal:
@@ -107,6 +109,11 @@ def recent_entries(account: DepositAccount, limit: int = RECENT_ENTRIES) -> list
     return list(LedgerEntry.objects.filter(account=account).order_by("-created_at", "-id")[:limit])
 
 
+def payout_accounts_of(owner) -> QuerySet[PayoutAccount]:
+    """The accounts a person saved to be paid to, newest first."""
+    return PayoutAccount.objects.filter(owner=owner)
+
+
 # --- finance's work queues (the console's landing page) -----------------------------------
 
 
@@ -116,6 +123,26 @@ def payouts_to_send() -> QuerySet[Disbursement]:
 
 def failed_payouts() -> QuerySet[Disbursement]:
     return Disbursement.objects.filter(status=Disbursement.Status.FAILED)
+
+
+def payouts_awaiting_account() -> QuerySet[Disbursement]:
+    """Waiting for the consumer to choose where the money goes: nothing for finance to
+    send yet, each with the moment it goes to the login's Alipay instead."""
+    return Disbursement.objects.filter(status=Disbursement.Status.AWAITING_ACCOUNT)
+
+
+def payouts_past_account_wait(now: datetime) -> QuerySet[Disbursement]:
+    return payouts_awaiting_account().filter(account_due_at__lte=now)
+
+
+def payouts_to_remind(now: datetime) -> QuerySet[Disbursement]:
+    """Awaiting an account, not yet falling back, and not reminded for a day."""
+    day_ago = now - ACCOUNT_REMINDER_INTERVAL
+    return payouts_awaiting_account().filter(
+        Q(account_reminded_at__lte=day_ago)
+        | Q(account_reminded_at__isnull=True, created_at__lte=day_ago),
+        account_due_at__gt=now,
+    )
 
 
 OPEN_TOP_UP_NOTICE = Q(top_up_due_by__isnull=False)

@@ -19,12 +19,13 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from common import pagecache
+from common import encryption, pagecache
 from common.dates import local_datetime
 from common.db import atomic_service, update_rows
 from common.logs import info_on_commit
@@ -32,9 +33,16 @@ from merchants.models import Merchant, MerchantMember, StoreFactChange
 from outbox.models import OutboundMessage
 from outbox.services import queue_messages
 
-from .models import ZERO, DepositAccount, Disbursement, LedgerEntry
+from .destinations import Destination
+from .models import ZERO, DepositAccount, Disbursement, LedgerEntry, PayoutAccount
 from .policy import most_required_under, policy_in_force, required_deposit, required_under
-from .selectors import EXIT_WAITING_PERIOD, held_for, how_to_pay, shortfall
+from .selectors import (
+    ACCOUNT_REMINDER_INTERVAL,
+    EXIT_WAITING_PERIOD,
+    held_for,
+    how_to_pay,
+    shortfall,
+)
 
 TOP_UP_PERIOD = timedelta(days=15)
 # The longest claim window after an order completes (counterfeit claims).
@@ -253,6 +261,21 @@ def log_entries(entries: list[LedgerEntry]) -> None:
             for entry in entries
         ],
     )
+
+
+def _merchant_disbursement(owner, *, amount, method, number, reference, ledger_entry):
+    """Money to a store's owner: to the account the platform was given, encrypted like a
+    consumer's, and sendable at once (a store never waits to choose)."""
+    disbursement = Disbursement(
+        payee=owner,
+        payee_kind=Disbursement.PayeeKind.MERCHANT,
+        amount=amount,
+        reference=reference,
+        ledger_entry=ledger_entry,
+    )
+    disbursement.set_destination(Destination.of(method=method, number=number))
+    disbursement.save(force_insert=True)
+    return disbursement
 
 
 def _store_owner(merchant: Merchant):
@@ -573,8 +596,8 @@ def pay_out(
     amount: Decimal,
     capped_amount: Decimal = ZERO,
     payee,
-    payee_method: str,
-    payee_account: str,
+    destination: Destination | None,
+    account_due_at: datetime | None = None,
     idempotency_key: str,
     actor=None,
     memo: str = "",
@@ -585,16 +608,24 @@ def pay_out(
     the rest and the store owes it as arrears. `capped_amount` (the counterfeit multiple)
     is paid only from what remains of the claim's hold and the free balance. Whatever the
     claim still holds afterwards is released.
+
+    The money leaves for `destination`; without one (the consumer has not chosen yet) the
+    payout waits as awaiting account until `account_due_at`, when it falls back to the
+    Alipay account of the payee's login (`fall_back_to_login`).
     """
     amount = _money(amount, label=_("The amount"), zero=True)
     capped_amount = _money(capped_amount, label=_("The capped amount"), zero=True)
     if not amount + capped_amount:
         raise ValidationError(_("A payout pays something."), code="zero")
     reference = _required_text(reference, label=_("The reference"))
-    payee_account = _required_text(payee_account, label=_("The payee account"))
-    if payee_method not in Disbursement.Method.values:
-        raise ValidationError(_("Choose Alipay or a bank transfer."), code="invalid_method")
+    if destination is None and account_due_at is None:
+        raise ValidationError(
+            _("A payout without an account needs the moment it falls back to the login."),
+            code="account_due_at",
+        )
     key = _key(idempotency_key)
+    # The destination is left out: it is not what the ledger moves, and the consumer may
+    # change it until the payout is sent, so a replay must still find its entries.
     digest = _digest(
         "pay_out",
         account,
@@ -602,8 +633,6 @@ def pay_out(
         amount=amount,
         capped_amount=capped_amount,
         payee=payee.pk,
-        payee_method=payee_method,
-        payee_account=payee_account,
     )
     # What the store must keep only decides whether a top-up notice follows. It is read
     # before the lock, and not at all when even the policy's highest tier could not leave
@@ -652,15 +681,19 @@ def pay_out(
     if held_for_claim - held_used:
         operation.post(Kind.RELEASE, held=-(held_for_claim - held_used))
     operation.save_account()
-    disbursement = Disbursement.objects.create(
+    disbursement = Disbursement(
         payee=payee,
         payee_kind=Disbursement.PayeeKind.CONSUMER,
         amount=amount + capped_paid,
-        method=payee_method,
-        payee_account=payee_account,
         reference=reference,
         ledger_entry=payout_entry,
     )
+    if destination is None:
+        disbursement.status = Disbursement.Status.AWAITING_ACCOUNT
+        disbursement.account_due_at = account_due_at
+    else:
+        disbursement.set_destination(destination)
+    disbursement.save(force_insert=True)
     if shortfall(account, most_required) > 0:
         # Only when the caller's copy of the account was too old to foresee it is the
         # store read under the lock.
@@ -726,12 +759,11 @@ def reimburse(
     operation.save_account()
     disbursement = None
     if paid_directly is not None:
-        disbursement = Disbursement.objects.create(
-            payee=owner,
-            payee_kind=Disbursement.PayeeKind.MERCHANT,
+        disbursement = _merchant_disbursement(
+            owner,
             amount=rest,
             method=payee_method,
-            payee_account=payee_account,
+            number=payee_account,
             reference=reference,
             ledger_entry=paid_directly,
         )
@@ -880,12 +912,12 @@ def exit_refund(
     operation.save_account()
     disbursement = None
     if refund:
-        disbursement = Disbursement.objects.create(
-            payee=owner,
-            payee_kind=Disbursement.PayeeKind.MERCHANT,
+        disbursement = _merchant_disbursement(
+            owner,
             amount=refund,
             method=payee_method,
-            payee_account=payee_account,
+            number=payee_account,
+            reference="",
             ledger_entry=refund_entry,
         )
     _close_top_up_notice(account)
@@ -968,7 +1000,40 @@ def adjust(
     return entry
 
 
-# --- disbursements ----------------------------------------------------------------------
+# --- payout accounts and destinations --------------------------------------------------
+
+
+@atomic_service
+def save_payout_account(
+    *, owner, method: str, number: str, bank_name: str = "", holder_name: str = ""
+) -> PayoutAccount:
+    """Check an account a person typed and keep it for them (encrypted); the same account
+    typed again is the one kept before, not a second copy."""
+    typed = Destination.checked(
+        method=method, number=number, bank_name=bank_name, holder_name=holder_name
+    )
+    plain = typed.number()
+    same_kind = PayoutAccount.objects.filter(
+        owner=owner,
+        method=typed.method,
+        number_masked=typed.number_masked,
+        bank_name=typed.bank_name,
+        holder_name=typed.holder_name,
+    )
+    # A handful of rows at most: each is decrypted to compare, as the tokens never match.
+    for saved in same_kind:
+        if saved.destination.number() == plain:
+            return saved
+    # Every page of theirs that offers their saved accounts is stale once this commits.
+    pagecache.bump(pagecache.reader_scope(owner.pk))
+    return PayoutAccount.objects.create(
+        owner=owner,
+        method=typed.method,
+        bank_name=typed.bank_name,
+        holder_name=typed.holder_name,
+        number_encrypted=typed.number_encrypted,
+        number_masked=typed.number_masked,
+    )
 
 
 def _lock_disbursement(disbursement: Disbursement) -> Disbursement:
@@ -976,10 +1041,130 @@ def _lock_disbursement(disbursement: Disbursement) -> Disbursement:
     return disbursement
 
 
+def _save_destination(disbursement: Disbursement, *extra: str) -> None:
+    disbursement.save(update_fields=[*Disbursement.DESTINATION_FIELDS, *extra, "updated_at"])
+
+
+@atomic_service
+def set_payout_destination(
+    *, disbursement: Disbursement, destination: Destination, actor
+) -> Disbursement:
+    """Send an unsent payout to another account: the payee's own choice. A payout waiting
+    for its account can now be sent; one sent already keeps the account it went to."""
+    disbursement = _lock_disbursement(disbursement)
+    if disbursement.status == Disbursement.Status.SENT:
+        raise ValidationError(
+            _("This payout was sent already; its account can no longer change."),
+            code="already_sent",
+        )
+    disbursement.set_destination(destination)
+    disbursement.destination_fell_back = False
+    disbursement.status_changed_by = actor
+    if disbursement.status == Disbursement.Status.AWAITING_ACCOUNT:
+        disbursement.status = Disbursement.Status.PENDING
+    _save_destination(disbursement, "destination_fell_back", "status", "status_changed_by")
+    return disbursement
+
+
+@atomic_service
+def fall_back_to_login(*, disbursement: Disbursement, now: datetime) -> bool:
+    """A payout still without an account at its `account_due_at` goes to the Alipay
+    account of the payee's login, as payouts always did. False when nothing was due (the
+    payee chose meanwhile, or another worker did it)."""
+    disbursement = _lock_disbursement(disbursement)
+    if (
+        disbursement.status != Disbursement.Status.AWAITING_ACCOUNT
+        or disbursement.account_due_at > now
+    ):
+        return False
+    disbursement.set_destination(Destination.alipay_login(disbursement.payee))
+    disbursement.destination_fell_back = True
+    disbursement.status = Disbursement.Status.PENDING
+    _save_destination(disbursement, "destination_fell_back", "status")
+    return True
+
+
+@atomic_service
+def note_account_reminder(*, disbursement: Disbursement, now: datetime) -> bool:
+    """Whether the payee is due a reminder to choose an account now, recording that they
+    got it: at most one a day (ACCOUNT_REMINDER_INTERVAL after the payout or the last
+    reminder) while the payout waits, so a run repeated or run twice reminds once."""
+    disbursement = _lock_disbursement(disbursement)
+    last = disbursement.account_reminded_at or disbursement.created_at
+    if (
+        disbursement.status != Disbursement.Status.AWAITING_ACCOUNT
+        or disbursement.account_due_at <= now
+        or now < last + ACCOUNT_REMINDER_INTERVAL
+    ):
+        return False
+    disbursement.account_reminded_at = now
+    disbursement.save(update_fields=["account_reminded_at", "updated_at"])
+    return True
+
+
+# --- the keys of account numbers -----------------------------------------------------------
+
+# Every column holding an encrypted account number (common/encryption.py).
+ENCRYPTED_COLUMNS = (
+    (PayoutAccount, "number_encrypted"),
+    (Disbursement, "payee_account_encrypted"),
+)
+ROTATION_BATCH = 500
+
+
+@dataclass
+class Rotation:
+    rotated: dict[str, int] = field(default_factory=dict)
+    # (model label, pk) of the numbers no configured key opens.
+    unreadable: list[tuple[str, int]] = field(default_factory=list)
+
+
+def reencrypt_account_numbers() -> Rotation:
+    """Encrypt every stored account number again under the first key of
+    DJANGO_PAYOUT_ACCOUNT_KEYS, after a new key was put first. A batch of rows at a time,
+    each locked while it changes, so it runs beside the site; running it again is
+    harmless. A number no key opens is left as it is and reported."""
+    rotation = Rotation()
+    for model, column in ENCRYPTED_COLUMNS:
+        label, last, done = model._meta.label, 0, 0
+        while True:
+            with transaction.atomic():
+                rows = list(
+                    model.objects.select_for_update(no_key=True)
+                    .filter(pk__gt=last)
+                    .exclude(**{column: ""})
+                    .only("pk", column)
+                    .order_by("pk")[:ROTATION_BATCH]
+                )
+                if not rows:
+                    break
+                changed = []
+                for row in rows:
+                    try:
+                        setattr(row, column, encryption.rotate(getattr(row, column)))
+                    except encryption.UndecryptableError:
+                        rotation.unreadable.append((label, row.pk))
+                        continue
+                    changed.append(row)
+                model.objects.bulk_update(changed, [column])
+                last, done = rows[-1].pk, done + len(changed)
+        rotation.rotated[label] = done
+    return rotation
+
+
+# --- sending disbursements --------------------------------------------------------------
+
+
 @atomic_service
 def mark_disbursement_sent(
-    *, disbursement: Disbursement, external_reference: str, actor
+    *,
+    disbursement: Disbursement,
+    external_reference: str,
+    actor,
+    destination_version: int | None = None,
 ) -> Disbursement:
+    """Finance sent the money. `destination_version`, from the page finance sent it from,
+    refuses the step when the payee changed the account since that page was shown."""
     external_reference = _required_text(external_reference, label=_("The payment reference"))
     disbursement = _lock_disbursement(disbursement)
     if (
@@ -987,11 +1172,21 @@ def mark_disbursement_sent(
         and disbursement.external_reference == external_reference
     ):
         return disbursement
+    if disbursement.status == Disbursement.Status.AWAITING_ACCOUNT:
+        raise _awaiting_account(disbursement)
     if disbursement.status != Disbursement.Status.PENDING:
         raise ValidationError(
             _("Only a pending disbursement can be marked sent (this one is %(status)s)."),
             code="not_pending",
             params={"status": disbursement.get_status_display()},
+        )
+    if destination_version is not None and destination_version != disbursement.destination_version:
+        raise ValidationError(
+            _(
+                "The payee changed the account after this page was shown. Check the new "
+                "account and send the money there."
+            ),
+            code="destination_changed",
         )
     disbursement.status = Disbursement.Status.SENT
     disbursement.external_reference = external_reference
@@ -1009,12 +1204,25 @@ def mark_disbursement_sent(
     return disbursement
 
 
+def _awaiting_account(disbursement: Disbursement) -> ValidationError:
+    return ValidationError(
+        _(
+            "The payee has not chosen an account yet: nothing can be sent until they do, or "
+            "until %(due)s, when the payout goes to the Alipay account of their login."
+        ),
+        code="awaiting_account",
+        params={"due": local_datetime(disbursement.account_due_at)},
+    )
+
+
 @atomic_service
 def mark_disbursement_failed(*, disbursement: Disbursement, reason: str, actor) -> Disbursement:
     reason = _required_text(reason, label=_("The reason"))
     disbursement = _lock_disbursement(disbursement)
     if disbursement.status == Disbursement.Status.FAILED:
         return disbursement
+    if disbursement.status == Disbursement.Status.AWAITING_ACCOUNT:
+        raise _awaiting_account(disbursement)
     if disbursement.status != Disbursement.Status.PENDING:
         raise ValidationError(
             _("Only a pending disbursement can fail (this one is %(status)s)."),

@@ -10,7 +10,9 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 
 from common.db import MAX_ATTEMPTS, is_lock_conflict
+from deposits import selectors as deposit_selectors
 from deposits.deadlines import process_due_top_ups
+from deposits.models import Disbursement
 
 from . import services
 from .digests import send_due_digests
@@ -40,35 +42,35 @@ def _claim(queryset, skipped, size: int) -> list[Complaint]:
     return list(queryset[:size])
 
 
-def _act(complaint: Complaint, act: Callable[[Complaint], object]) -> bool:
-    """Apply one step in a savepoint, again after a lock conflict; False when it is left."""
+def _act(item, act: Callable[[object], object], *, name: str | None = None) -> bool:
+    """Apply one step in a savepoint, again after a lock conflict; False when it is left.
+    `name` says what the item is in the log (a complaint names itself by its number)."""
+    name = name or f"complaint {item.number}"
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             with transaction.atomic():
-                act(complaint)
+                act(item)
             return True
         except ValidationError as error:
-            logger.warning("deadlines: complaint %s left as it is: %s", complaint.number, error)
+            logger.warning("deadlines: %s left as it is: %s", name, error)
             return False
         except DatabaseError as error:
             if not is_lock_conflict(error):
-                logger.exception("deadlines: complaint %s skipped: %s", complaint.number, error)
+                logger.exception("deadlines: %s skipped: %s", name, error)
                 return False
             logger.warning(
-                "deadlines: complaint %s, lock conflict (attempt %s of %s): %s",
-                complaint.number,
+                "deadlines: %s, lock conflict (attempt %s of %s): %s",
+                name,
                 attempt,
                 MAX_ATTEMPTS,
                 error,
             )
         except Exception:
-            # A defect in one complaint's step must not stop the deadlines of all the others;
+            # A defect in one item's step must not stop the deadlines of all the others;
             # its savepoint is rolled back and the error is logged with its traceback.
-            logger.exception("deadlines: complaint %s skipped after an error", complaint.number)
+            logger.exception("deadlines: %s skipped after an error", name)
             return False
-    logger.error(
-        "deadlines: complaint %s skipped after %s lock conflicts", complaint.number, MAX_ATTEMPTS
-    )
+    logger.error("deadlines: %s skipped after %s lock conflicts", name, MAX_ATTEMPTS)
     return False
 
 
@@ -190,6 +192,37 @@ def process_due_complaints(now: datetime) -> int:
     return moved
 
 
+def _each_payout(queryset, act: Callable[[Disbursement], bool]) -> int:
+    """Apply `act` to each payout of `queryset`, one transaction each, its row claimed
+    first (on PostgreSQL a row another worker holds is skipped, not waited for); returns
+    how many it moved. The services check again under the lock, so a run repeated moves
+    nothing twice."""
+    outcomes = []
+    for payout_id in list(queryset.order_by("account_due_at", "pk").values_list("pk", flat=True)):
+        with transaction.atomic():
+            claim = Disbursement.objects.filter(pk=payout_id).select_related("payee")
+            if connection.features.has_select_for_update_skip_locked:
+                claim = claim.select_for_update(skip_locked=True, no_key=True, of=("self",))
+            payout = claim.first()
+            if payout is not None:
+                _act(payout, lambda p: outcomes.append(act(p)), name=f"payout {payout.pk}")
+    return sum(outcomes)
+
+
+def process_awaiting_payouts(now: datetime) -> int:
+    """Payouts waiting for the consumer's account: past the wait, they go to the Alipay
+    account of the login; the others remind the consumer, once a day."""
+    moved = _each_payout(
+        deposit_selectors.payouts_past_account_wait(now),
+        lambda payout: services.fall_back_payout_destination(disbursement=payout, now=now),
+    )
+    moved += _each_payout(
+        deposit_selectors.payouts_to_remind(now),
+        lambda payout: services.remind_payout_account(disbursement=payout, now=now),
+    )
+    return moved
+
+
 # Stages where a party must act before `due_at`.
 REMINDED = (
     Complaint.Status.NEGOTIATING,
@@ -205,6 +238,7 @@ REMINDED = (
 DEADLINE_FUNCTIONS: tuple[Callable[[datetime], int], ...] = (
     process_due_top_ups,
     process_due_complaints,
+    process_awaiting_payouts,
     send_due_digests,
 )
 

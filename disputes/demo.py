@@ -9,11 +9,16 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 
+from deposits import services as ledger
+from deposits.models import Disbursement
 from merchants.models import MerchantMember, Order
 
 from . import selectors, services
 from .deadlines import process_due_complaints
 from .models import Complaint
+
+# A made-up card number that passes the Luhn check, as a real one would.
+DEMO_CARD = "6222021234567890128"
 
 
 def _owner(order):
@@ -243,15 +248,37 @@ def _seed_platform_half(now):
             resolution="质量问题成立，但部分损失与使用有关。",
         )
 
+    # Paid to the Alipay account the consumer chose, and sent by finance.
     window, new = _under_review("DEMO208", K.AFTER_SALES, "200.00", "退款承诺未兑现。", reviewer)
     if new:
+        services.choose_payout_account(
+            complaint=window,
+            actor=window.consumer,
+            method="alipay",
+            number=window.consumer.username,
+        )
         _award_in_full(window, reviewer)
         Complaint.objects.filter(pk=window.pk).update(due_at=now - timedelta(minutes=1))
+        ledger.mark_disbursement_sent(
+            disbursement=Disbursement.objects.get(reference=window.ledger_reference),
+            external_reference="2026112722001400208",
+            actor=_staff("finance@demo.test"),
+        )
 
+    # A bank card chosen while the platform reviewed: the payout is queued for finance.
+    # (DEMO408's consumer chose nothing: that payout waits for their account.)
     advanced, new = _under_review(
         "DEMO308", K.AFTER_SALES, "300.00", "血压计读数不准，商家不给换。", reviewer
     )
     if new:
+        services.choose_payout_account(
+            complaint=advanced,
+            actor=advanced.consumer,
+            method="bank",
+            number=DEMO_CARD,
+            bank_name="招商银行",
+            holder_name=advanced.consumer.display_name or "陈静",
+        )
         _award_in_full(advanced, reviewer)
 
 

@@ -2,10 +2,13 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from deposit_claims.templatetags.ui import money
+from deposits import destinations
+from deposits.models import PayoutAccount
 from merchants.models import MONEY
 
 from . import notifications as notices
@@ -151,6 +154,114 @@ class WithdrawForm(forms.Form):
         label=_("I understand that a withdrawn complaint cannot be filed again."),
         error_messages={"required": _("Tick the box to confirm the withdrawal.")},
     )
+
+
+class PayoutAccountForm(forms.Form):
+    """Where the platform sends the consumer's money: a saved account, or one typed now.
+
+    Checked with the rules the service applies (deposits.destinations), so each mistake
+    shows next to its field; the service checks again.
+    """
+
+    ANOTHER = "another"
+
+    saved = forms.ChoiceField(label=_("Your accounts"), widget=forms.RadioSelect, required=False)
+    method = forms.ChoiceField(
+        label=_("Receive the money by"),
+        choices=PayoutAccount.Method.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    alipay_account = forms.CharField(
+        label=_("Alipay account"),
+        max_length=254,
+        required=False,
+        help_text=_("The e-mail address or mobile number you log in to Alipay with."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    bank_name = forms.CharField(
+        label=_("Bank"),
+        max_length=60,
+        required=False,
+        help_text=_("The bank that issued the card, e.g. China Merchants Bank."),
+    )
+    holder_name = forms.CharField(
+        label=_("Name on the card"),
+        max_length=60,
+        required=False,
+        help_text=_("The card must be in your own name."),
+    )
+    card_number = forms.CharField(
+        label=_("Card number"),
+        max_length=40,
+        required=False,
+        help_text=_("12 to 19 digits; spaces are fine."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    confirm = forms.BooleanField(
+        label=_("This account is mine and the details are correct: send my payout there."),
+        error_messages={"required": _("Tick the box to confirm the account.")},
+    )
+
+    # The checks' names for what they found wrong, and the fields that show it.
+    FIELDS_OF_CHECKS = {
+        destinations.ALIPAY: {"number": "alipay_account"},
+        destinations.BANK: {"number": "card_number"},
+    }
+
+    def __init__(self, *args, saved_accounts=(), chosen=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.saved_accounts = {str(account.pk): account for account in saved_accounts}
+        if self.saved_accounts:
+            self.fields["saved"].choices = [
+                *((pk, str(account)) for pk, account in self.saved_accounts.items()),
+                (self.ANOTHER, _("Another account")),
+            ]
+            chosen_pk = str(chosen.pk) if chosen is not None else None
+            self.fields["saved"].initial = (
+                chosen_pk if chosen_pk in self.saved_accounts else next(iter(self.saved_accounts))
+            )
+        else:
+            del self.fields["saved"]
+        self.fields["method"].initial = destinations.ALIPAY
+
+    @property
+    def typing_another(self) -> bool:
+        return self.cleaned_data.get("saved", self.ANOTHER) in ("", self.ANOTHER)
+
+    def clean(self):
+        data = super().clean()
+        if not self.typing_another:
+            return data
+        try:
+            destinations.Destination.checked(**self.service_arguments())
+        except ValidationError as error:
+            self.add_service_error(error)
+        return data
+
+    def service_arguments(self) -> dict:
+        """What `services.choose_payout_account` takes from this form."""
+        data = self.cleaned_data
+        if not self.typing_another:
+            return {"saved_account": int(data["saved"])}
+        method = data.get("method", "")
+        number = data.get("alipay_account" if method == destinations.ALIPAY else "card_number")
+        return {
+            "method": method,
+            "number": number or "",
+            "bank_name": data.get("bank_name", ""),
+            "holder_name": data.get("holder_name", ""),
+        }
+
+    def add_service_error(self, error: ValidationError) -> None:
+        """A refusal of the checks or the service, next to the field it is about."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        fields = self.FIELDS_OF_CHECKS.get(self.cleaned_data.get("method"), {})
+        for name, errors in error.error_dict.items():
+            field = fields.get(name, name)
+            self.add_error(field if field in self.fields else None, errors)
 
 
 class OfferForm(forms.Form):

@@ -120,6 +120,10 @@ class CompensationRule(EffectiveDated):
         return compensation.Rules(**{name: getattr(self, name) for name in fields})
 
 
+# A complaint's ledger entries and payouts carry this and its number as their reference.
+COMPLAINT_REFERENCE = "complaint:"
+
+
 class DeadlinePolicy(EffectiveDated):
     """How long each party has at each stage; a stage uses the policy in force when it starts."""
 
@@ -149,6 +153,11 @@ class DeadlinePolicy(EffectiveDated):
         _("merchant's time to pay first (hours)"), default=72
     )
     appeal_window_days = models.PositiveIntegerField(_("days to appeal"), default=5)
+    payout_account_days = models.PositiveIntegerField(
+        _("days a payout waits for the consumer's account"),
+        default=7,
+        help_text=_("Then it goes to the Alipay account of the consumer's login."),
+    )
     appeal_response_hours = models.PositiveIntegerField(
         _("time to respond to an appeal (hours)"), default=48
     )
@@ -286,17 +295,17 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     )
     decision_overdue = models.BooleanField(_("decision overdue"), default=False)
     info_lapsed = models.BooleanField(_("an information request lapsed"), default=False)
-    payout_method = models.CharField(
-        _("payout method"),
-        max_length=10,
-        choices=[("alipay", _("Alipay")), ("bank", _("Bank transfer"))],
-        default="alipay",
-    )
-    payout_account = models.CharField(
-        _("payout account"),
-        max_length=100,
+    payout_destination = models.ForeignKey(
+        "deposits.PayoutAccount",
+        on_delete=models.PROTECT,
+        null=True,
         blank=True,
-        help_text=_("Where the consumer is paid; their marketplace account by default."),
+        related_name="+",
+        verbose_name=_("payout account"),
+        help_text=_(
+            "Where the consumer chose to be paid; without a choice a payout waits for one, "
+            "then goes to the Alipay account of their login."
+        ),
     )
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     rejected_at = models.DateTimeField(_("rejected at"), null=True, blank=True)
@@ -397,7 +406,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
 
     @property
     def ledger_reference(self) -> str:
-        return f"complaint:{self.number}"
+        return f"{COMPLAINT_REFERENCE}{self.number}"
 
     def get_status_display(self):
         return label_of(self.Status, self.status)

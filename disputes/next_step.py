@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -10,6 +11,7 @@ from django_fsm import has_transition_perm
 
 from deposit_claims.templatetags.ui import money
 
+from . import payouts, selectors
 from .models import Complaint, Decision, Party
 from .permissions import act_for_merchant
 
@@ -99,7 +101,35 @@ def _available(complaint, user, catalogue):
     return actions
 
 
+CHOOSE_PAYOUT_ACCOUNT = Action(
+    "payout-account", _("Choose your payout account"), primary=True, needs_form=True
+)
+
+
 def for_consumer(complaint: Complaint, user) -> NextStep:
+    step = _consumer_step(complaint, user)
+    waiting = payouts.waiting_for_account(selectors.consumer_payouts(complaint))
+    if not waiting:
+        return step
+    # Money waits for the consumer: that comes first, whatever else they may still do.
+    note = step.note
+    if _has(step.actions, APPEAL):
+        note = _("If you disagree with the decision, you can appeal once until %(date)s.") % {
+            "date": _when(complaint.due_at)
+        }
+    return NextStep(
+        _(
+            "%(amount)s is ready to be sent to you. Choose where you want it before the "
+            "deadline; after it, the money goes to the Alipay account of your login."
+        )
+        % {"amount": money(sum((payout.amount for payout in waiting), Decimal(0)))},
+        min(payout.account_due_at for payout in waiting),
+        _with_primary_first([CHOOSE_PAYOUT_ACCOUNT, *step.actions]),
+        note=note,
+    )
+
+
+def _consumer_step(complaint: Complaint, user) -> NextStep:
     actions = _available(complaint, user, CONSUMER_ACTIONS)
     offer = complaint.open_offer
     status = complaint.status
@@ -264,7 +294,9 @@ def payout_status(complaint, decision) -> str:
         "amount": money(decision.paid_total)
     }
     statuses = {d.status for d in disbursements}
-    if "failed" in statuses:
+    if "awaiting_account" in statuses:
+        sent = _("The money waits for the consumer to choose an account.")
+    elif "failed" in statuses:
         sent = _("The transfer to the consumer failed; the platform is sending it again.")
     elif statuses == {"sent"}:
         sent = _("The money has been sent to the consumer's account.")

@@ -72,6 +72,20 @@ EVENTS = {
         "Decision on %(number)s: the complaint is rejected. You may appeal until %(due)s."
     ),
     "sent_back": _("The award on %(number)s was sent back for another look."),
+    "payout_account_needed": _(
+        "%(amount)s for %(number)s is ready to be sent to you. Choose where you want it, an "
+        "Alipay account or a bank card, by %(due)s; otherwise it goes to the Alipay account "
+        "of your login."
+    ),
+    "payout_account_reminder": _(
+        "Reminder: choose where to receive %(amount)s for %(number)s by %(due)s; otherwise "
+        "it goes to the Alipay account of your login."
+    ),
+    "payout_account_fallback": _(
+        "No payout account was chosen for %(number)s in time, so %(amount)s goes to the "
+        "Alipay account of your login (%(account)s). You can still choose another account "
+        "until it is sent."
+    ),
     "direct_payment": _(
         "The merchant records paying you %(amount)s for %(number)s, with proof. Check that "
         "the money arrived: if it did not, you can report it unpaid until %(due)s."

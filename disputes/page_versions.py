@@ -6,7 +6,7 @@ from django.db.models.signals import post_delete, post_save
 
 from common import pagecache
 
-COMPLAINT_REFERENCE = "complaint:"
+from .models import COMPLAINT_REFERENCE
 
 
 def _complaint_changed(sender, instance, **kwargs):

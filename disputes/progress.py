@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from deposits.models import Disbursement
+
 from .models import Complaint
 
 Status = Complaint.Status
@@ -37,12 +39,14 @@ class Stage:
     state: str
 
 
-def stages(complaint: Complaint) -> list[Stage]:
-    states = _states(complaint)
+def stages(complaint: Complaint, payouts=()) -> list[Stage]:
+    """`payouts`: the complaint's payouts to the consumer; while one is unsent the money is
+    still on its way, so the payout stage is the current one."""
+    states = _states(complaint, sending=any(p.status != Disbursement.Status.SENT for p in payouts))
     return [Stage(str(label), state) for label, state in zip(STAGES, states, strict=True)]
 
 
-def _states(complaint: Complaint) -> list[str]:
+def _states(complaint: Complaint, *, sending: bool) -> list[str]:
     status = complaint.status
     paid = complaint.paid_at is not None
     if status in CURRENT:
@@ -58,7 +62,7 @@ def _states(complaint: Complaint) -> list[str]:
         Closure.LAPSED,
     ):
         return ["done"] + ["skipped"] * (len(STAGES) - 1)
-    payout = "done" if paid else "skipped"
+    payout = "current" if sending else "done" if paid else "skipped"
     if status in (Status.PAID, Status.REJECTED):
         # Decided; an appeal may still come within its window.
         return ["done", "done", "done", payout, "next"]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from common import effective
 from common.dates import local_datetime
+from deposits.models import Disbursement
 from merchants.models import Merchant, Order
 
 from . import caps, compensation
@@ -94,6 +95,7 @@ def _with_case_file(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
         "consumer",
         "appeal_record__responded_by",
         "direct_payment__recorded_by",
+        "payout_destination",
     )
     return queryset.select_related(*related).prefetch_related(
         Prefetch("offers", queryset=Offer.objects.select_related("made_by")),
@@ -107,6 +109,41 @@ def _with_case_file(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
         Prefetch("info_requests", queryset=InfoRequest.objects.select_related("answered_by")),
         Prefetch("appeal_record__lines", queryset=lines),
     )
+
+
+# Stages after which the platform may still pay the consumer from the deposit: a payout
+# account chosen here is where that money goes.
+PAYOUT_MAY_COME = (
+    Complaint.Status.UNDER_REVIEW,
+    Complaint.Status.AWAITING_INFO,
+    Complaint.Status.AWAITING_APPROVAL,
+    Complaint.Status.AWAITING_MERCHANT_PAYMENT,
+    Complaint.Status.UNDER_APPEAL,
+)
+
+
+def consumer_payouts(complaint: Complaint) -> list:
+    """The complaint's payouts to the consumer, oldest first, from what the case file
+    prefetched (`_with_case_file`): no query of their own."""
+    lines = [line for decision in complaint.decisions.all() for line in decision.lines.all()]
+    appeal = getattr(complaint, "appeal_record", None)
+    if appeal is not None:
+        lines += list(appeal.lines.all())
+    payouts = {
+        payout.pk: payout
+        for line in lines
+        if line.ledger_entry is not None
+        for payout in line.ledger_entry.disbursements.all()
+        if payout.payee_kind == Disbursement.PayeeKind.CONSUMER
+    }
+    return sorted(payouts.values(), key=lambda payout: (payout.created_at, payout.pk))
+
+
+def may_choose_payout_account(complaint: Complaint, payouts: list) -> bool:
+    """While a payout is unsent, or before any while the platform may still pay."""
+    if payouts:
+        return any(payout.status != Disbursement.Status.SENT for payout in payouts)
+    return complaint.status in PAYOUT_MAY_COME
 
 
 def complaint_for_consumer(user, number: str) -> Complaint:

@@ -24,12 +24,13 @@ from common.db import atomic_service, lock_claim_group, update_rows
 from common.fsmlog import collected_logs
 from deposit_claims.templatetags.ui import money
 from deposits import services as ledger
-from deposits.models import DepositAccount
+from deposits.models import DepositAccount, Disbursement, PayoutAccount
 from merchants.models import MerchantMember, Order
 
 from . import caps, compensation, selectors
 from . import notifications as notices
 from .models import (
+    COMPLAINT_REFERENCE,
     QUEUE_ORDER,
     ZERO,
     Appeal,
@@ -94,7 +95,7 @@ def _lock(complaint: Complaint, now: datetime) -> Complaint:
     # that move money) and consumer are read, never locked.
     locked = (
         Complaint.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("order", "merchant__deposit_account", "consumer")
+        .select_related("order", "merchant__deposit_account", "consumer", "payout_destination")
         .get(pk=complaint.pk)
     )
     # Whatever the action changes, the pages showing this complaint are stale once it commits.
@@ -1256,18 +1257,21 @@ def _evidence_of(complaint, evidence):
     return found
 
 
-def _pay_lines(complaint, lines, actor, *, key: str, memo: str) -> None:
+def _pay_lines(complaint, lines, actor, *, key: str, memo: str):
     """Pay award lines from the deposit and record on each what it paid: the uncapped lines
     in full (the hold first, then the free balance, then arrears), the capped multiple as
-    far as the deposit available to the claim allows at this moment."""
+    far as the deposit available to the claim allows at this moment. The money goes to the
+    account the consumer chose; without one it waits for their choice (`_account_due_at`).
+    Returns the disbursement, if anything was paid."""
+    chosen = complaint.payout_destination
     result = ledger.pay_out(
         account=_account(complaint),
         reference=complaint.ledger_reference,
         amount=sum((line.amount for line in lines if not line.capped), ZERO),
         capped_amount=sum((line.amount for line in lines if line.capped), ZERO),
         payee=complaint.consumer,
-        payee_method=complaint.payout_method,
-        payee_account=complaint.payout_account or complaint.consumer.username,
+        destination=chosen.destination if chosen else None,
+        account_due_at=None if chosen else _account_due_at(complaint),
         idempotency_key=key,
         actor=_log_actor(actor),
         memo=memo,
@@ -1284,6 +1288,32 @@ def _pay_lines(complaint, lines, actor, *, key: str, memo: str) -> None:
     earlier = [line for line in lines if line.pk is not None]
     AwardLine.objects.bulk_create([line for line in lines if line.pk is None])
     AwardLine.objects.bulk_update(earlier, ["paid_amount", "ledger_entry"])
+    return result.disbursement
+
+
+def _account_due_at(complaint) -> datetime:
+    """Until when a payout made now waits for the consumer to choose an account."""
+    return complaint.now + _policy(complaint.now).days("payout_account_days")
+
+
+def _account_needed(complaint, amount) -> list[Notice]:
+    """The consumer's notice that a payout waits for their account: a payout made now,
+    when they have chosen none (`_pay_lines` makes it wait)."""
+    if complaint.payout_destination_id is not None or not amount:
+        return []
+    return [
+        Notice(
+            [complaint.consumer],
+            complaint,
+            "payout_account_needed",
+            _payout_url(complaint),
+            {"amount": money(amount), "due": _account_due_at(complaint)},
+        )
+    ]
+
+
+def _payout_url(complaint) -> str:
+    return _consumer_url(complaint) + "#payout"
 
 
 def _settle_and_pay(complaint, decision, actor, *, lines=None) -> None:
@@ -1328,9 +1358,12 @@ def _announce_decision(complaint, decision, members, *, amount) -> None:
         Complaint.Status.AWAITING_MERCHANT_PAYMENT: "decided_pay_first",
         Complaint.Status.REJECTED: "rejected",
     }[complaint.status]
-    notify_many(
-        _notices_to_both(complaint, event, members, amount=money(amount), due=complaint.due_at)
+    notices = _notices_to_both(
+        complaint, event, members, amount=money(amount), due=complaint.due_at
     )
+    if complaint.status == Complaint.Status.PAID:
+        notices += _account_needed(complaint, amount)
+    notify_many(notices)
 
 
 def _lock_pending_decision(complaint) -> Decision:
@@ -1574,8 +1607,9 @@ def resolve_appeal(
     appeal.resolved_by, appeal.resolved_at = actor, now
     appeal.save(update_fields=["outcome", "new_total", "resolution", "resolved_by", "resolved_at"])
     paid = {line.rule: line.paid_amount or ZERO for line in original}
+    raise_paid = None
     if outcome == Appeal.Outcome.REVISED_UP:
-        _pay_appeal_raise(complaint, appeal, paid, chosen, actor)
+        raise_paid = _pay_appeal_raise(complaint, appeal, paid, chosen, actor)
     elif outcome == Appeal.Outcome.REVISED_DOWN:
         overpaid = sum(
             (max(amount - revised.get(rule, ZERO), ZERO) for rule, amount in paid.items()), ZERO
@@ -1588,7 +1622,15 @@ def resolve_appeal(
         )
     complaint.resolve_appeal(by=actor, description=resolution)
     _save(complaint)
-    _notify_both(complaint, "appeal_resolved", outcome=appeal.get_outcome_display())
+    notices = _notices_to_both(
+        complaint,
+        "appeal_resolved",
+        _merchant_users(complaint),
+        outcome=appeal.get_outcome_display(),
+    )
+    if raise_paid is not None:
+        notices += _account_needed(complaint, raise_paid.amount)
+    notify_many(notices)
     return appeal
 
 
@@ -1634,7 +1676,7 @@ def _struck(complaint) -> bool:
     return ConsumerStrike.objects.filter(complaint=complaint, removed_at__isnull=True).exists()
 
 
-def _pay_appeal_raise(complaint, appeal, paid, chosen, actor) -> None:
+def _pay_appeal_raise(complaint, appeal, paid, chosen, actor):
     """Each raised line pays its difference from what it actually paid; a capped line stays
     capped."""
     raised = []
@@ -1654,7 +1696,7 @@ def _pay_appeal_raise(complaint, appeal, paid, chosen, actor) -> None:
                 capped=line.capped,
             )
         )
-    _pay_lines(
+    return _pay_lines(
         complaint,
         raised,
         actor,
@@ -1725,3 +1767,101 @@ def lapse_info_requests(*, complaint: Complaint, now: datetime) -> Complaint:
     _resume_if_complete(complaint, SYSTEM, lapsed=bool(lapsed))
     _save(complaint)
     return complaint
+
+
+# --- where the consumer is paid -----------------------------------------------------------
+
+
+@atomic_service
+def choose_payout_account(
+    *,
+    complaint: Complaint,
+    actor,
+    saved_account: int | None = None,
+    method: str = "",
+    number: str = "",
+    bank_name: str = "",
+    holder_name: str = "",
+) -> PayoutAccount:
+    """The consumer chooses (or changes) where the complaint's payouts go: one of their
+    saved accounts, or one typed now (checked, then kept encrypted for next time). Every
+    payout not yet sent moves to it; a payout waiting for an account can now be sent.
+    Refused once every payout is sent, and on a complaint that can no longer pay."""
+    now = timezone.now()
+    complaint = _lock(complaint, now)
+    if actor is None or actor.pk != complaint.consumer_id:
+        raise _not_allowed(_("choose the payout account of"))
+    payouts = list(
+        Disbursement.objects.select_for_update(no_key=True)
+        .filter(reference=complaint.ledger_reference, payee_kind=Disbursement.PayeeKind.CONSUMER)
+        .order_by("pk")
+    )
+    if not selectors.may_choose_payout_account(complaint, payouts):
+        if payouts:
+            raise ValidationError(
+                _("Your payout was sent already; its account can no longer change."),
+                code="already_sent",
+            )
+        raise ValidationError(
+            _("This complaint has no payout from the platform to send."), code="no_payout"
+        )
+    if saved_account:
+        account = PayoutAccount.objects.filter(owner=complaint.consumer, pk=saved_account).first()
+        if account is None:
+            raise ValidationError(_("Choose one of your saved accounts."), code="saved_account")
+    else:
+        account = ledger.save_payout_account(
+            owner=complaint.consumer,
+            method=method,
+            number=number,
+            bank_name=bank_name,
+            holder_name=holder_name,
+        )
+    Complaint.objects.filter(pk=complaint.pk).update(payout_destination=account, updated_at=now)
+    complaint.payout_destination = account
+    for payout in payouts:
+        if payout.status != Disbursement.Status.SENT:
+            ledger.set_payout_destination(
+                disbursement=payout, destination=account.destination, actor=actor
+            )
+    return account
+
+
+def _complaint_paying(disbursement: Disbursement) -> Complaint:
+    number = disbursement.reference.removeprefix(COMPLAINT_REFERENCE)
+    return Complaint.objects.select_related("consumer").get(number=number)
+
+
+@atomic_service
+def remind_payout_account(*, disbursement: Disbursement, now: datetime) -> bool:
+    """Once a day while a payout waits, remind the consumer to choose where it goes."""
+    if not ledger.note_account_reminder(disbursement=disbursement, now=now):
+        return False
+    complaint = _complaint_paying(disbursement)
+    notify(
+        users=[complaint.consumer],
+        complaint=complaint,
+        event="payout_account_reminder",
+        url=_payout_url(complaint),
+        amount=money(disbursement.amount),
+        due=disbursement.account_due_at,
+    )
+    return True
+
+
+@atomic_service
+def fall_back_payout_destination(*, disbursement: Disbursement, now: datetime) -> bool:
+    """No account chosen in time: the payout goes to the Alipay account of the consumer's
+    login, as payouts always did, and the consumer is told where (masked)."""
+    if not ledger.fall_back_to_login(disbursement=disbursement, now=now):
+        return False
+    complaint = _complaint_paying(disbursement)
+    notify(
+        users=[complaint.consumer],
+        complaint=complaint,
+        event="payout_account_fallback",
+        url=_payout_url(complaint),
+        amount=money(disbursement.amount),
+        account=disbursement.payee_account_masked,
+    )
+    return True

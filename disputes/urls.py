@@ -28,6 +28,11 @@ urlpatterns = [
         name="consumer_appeal_response",
     ),
     path("complaints/<str:number>/case-file/", views.consumer_case_file, name="consumer_case_file"),
+    path(
+        "complaints/<str:number>/payout-account/",
+        views.consumer_payout_account,
+        name="consumer_payout_account",
+    ),
     path("complaints/<str:number>/<slug:action>/", views.consumer_action, name="consumer_action"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/settings/", views.notification_settings, name="notification_settings"),

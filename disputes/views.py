@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -21,7 +22,7 @@ from merchants import selectors as merchant_selectors
 from merchants.models import MerchantMember
 from merchants.permissions import merchant_member_required
 
-from . import next_step, progress, selectors, services
+from . import next_step, payouts, progress, selectors, services
 from .downloads import evidence_download
 from .forms import (
     AcceptClaimForm,
@@ -38,6 +39,7 @@ from .forms import (
     NotificationSettingsForm,
     OfferForm,
     PaymentProofForm,
+    PayoutAccountForm,
     RefuseForm,
     WithdrawForm,
 )
@@ -160,6 +162,7 @@ URL_NAMES = {
         "appeal": "consumer_appeal",
         "respond_appeal": "consumer_appeal_response",
         "case_file": "consumer_case_file",
+        "payout_account": "consumer_payout_account",
     },
     "merchant": {
         "page": "seller_complaint",
@@ -182,12 +185,18 @@ def _urls(complaint, viewer) -> dict[str, str]:
     }
 
 
-def _case_context(request, complaint, step, *, viewer, messages_=None):
+def _case_context(request, complaint, step, *, viewer, messages_=None, payout_form=None):
     visible_messages = (
         list(selectors.messages_visible_to_parties(complaint)) if messages_ is None else messages_
     )
     decision = complaint.final_decision
+    consumer_payouts = selectors.consumer_payouts(complaint)
     return {
+        **(
+            _payout_context(complaint, consumer_payouts, payout_form, with_form=step is not None)
+            if viewer == "consumer"
+            else {}
+        ),
         "complaint": complaint,
         "step": step,
         "timeline": timeline(complaint, messages=visible_messages, viewer=viewer),
@@ -199,7 +208,7 @@ def _case_context(request, complaint, step, *, viewer, messages_=None):
         "direct_payment": next_step.direct_payment_of(complaint),
         "appeal_form": AppealForm(),
         "appeal_response_form": AppealResponseForm(),
-        "stages": progress.stages(complaint),
+        "stages": progress.stages(complaint, consumer_payouts),
         "decline_form": DeclineOfferForm(),
         "escalate_form": EscalateForm(),
         "withdraw_form": WithdrawForm(),
@@ -212,6 +221,26 @@ def _case_context(request, complaint, step, *, viewer, messages_=None):
         "viewer": viewer,
         # Messages and evidence: the consumer, and the members the owner lets answer.
         "may_write": viewer != "merchant" or request.membership.can_answer,
+    }
+
+
+def _payout_context(complaint, consumer_payouts, form, *, with_form: bool) -> dict:
+    """The consumer's payout card: each payout's progress, the account chosen, and the form
+    to choose or change it while that is allowed (not in the downloaded case file)."""
+    if (
+        form is None
+        and with_form
+        and selectors.may_choose_payout_account(complaint, consumer_payouts)
+    ):
+        form = PayoutAccountForm(
+            saved_accounts=deposit_selectors.payout_accounts_of(complaint.consumer),
+            chosen=complaint.payout_destination,
+        )
+    chosen = complaint.payout_destination
+    return {
+        "payouts": [payouts.progress_of(payout, complaint.consumer) for payout in consumer_payouts],
+        "payout_account": payouts.destination_label(chosen.destination) if chosen else "",
+        "payout_form": form,
     }
 
 
@@ -343,6 +372,41 @@ def consumer_evidence(request, number):
 @login_required
 def consumer_evidence_file(request, number, evidence_id):
     return evidence_download(selectors.complaint_for_consumer(request.user, number), evidence_id)
+
+
+@login_required
+@require_POST
+def consumer_payout_account(request, number):
+    complaint = selectors.complaint_for_consumer(request.user, number)
+    form = PayoutAccountForm(
+        request.POST, saved_accounts=deposit_selectors.payout_accounts_of(request.user)
+    )
+    if form.is_valid():
+        try:
+            account = services.choose_payout_account(
+                complaint=complaint, actor=request.user, **form.service_arguments()
+            )
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(
+                request,
+                _("Saved: your payout goes to %(account)s.")
+                % {"account": payouts.destination_label(account.destination)},
+            )
+            return redirect(reverse("disputes:complaint", args=[number]) + "#payout")
+    # The page again, the form with its errors next to the fields. Never kept by a cache:
+    # it may hold the card number just typed.
+    context = _case_context(
+        request,
+        complaint,
+        next_step.for_consumer(complaint, request.user),
+        viewer="consumer",
+        payout_form=form,
+    )
+    response = render(request, "disputes/complaint_detail.html", context)
+    add_never_cache_headers(response)
+    return response
 
 
 # --- notifications ---------------------------------------------------------------------------

@@ -3,6 +3,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 ROOT = Path(__file__).resolve().parent.parent
 
 PRINT_DB = (
@@ -51,6 +53,7 @@ def test_production_values_pass_the_deploy_checks():
         DJANGO_SECRET_KEY="x" * 20 + "-production-secret-key-with-enough-entropy-0123456789",
         DJANGO_ALLOWED_HOSTS="claims.example.com",
         DJANGO_HTTPS="true",
+        DJANGO_PAYOUT_ACCOUNT_KEYS=Fernet.generate_key().decode(),
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -74,3 +77,17 @@ def test_development_defaults_fail_the_deploy_checks():
     )
     assert result.returncode != 0
     assert "security.W009" in result.stderr  # the development secret key
+    assert "payouts.E003" in result.stderr  # the development key of account numbers
+
+
+def test_a_payout_key_that_is_not_a_fernet_key_stops_the_server_before_it_writes():
+    env = _clean_env(DJANGO_PAYOUT_ACCOUNT_KEYS=f"{Fernet.generate_key().decode()},change-me")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "Key 2 of DJANGO_PAYOUT_ACCOUNT_KEYS is not a Fernet key" in result.stderr

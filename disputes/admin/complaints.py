@@ -155,8 +155,7 @@ class ComplaintAdmin(admin.ModelAdmin):
                     "return_shipping",
                     "held_amount",
                     "settled_amount",
-                    "payout_method",
-                    "payout_account",
+                    "payout_destination",
                 )
             },
         ),

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 from deposit_claims.templatetags.ui import money
+from deposits.destinations import Destination
 from deposits.models import Disbursement, LedgerEntry
 
 # The ledger's own request fingerprint, so that a replayed call is recognised as the same.
@@ -214,7 +215,6 @@ class Deposit:
         self, call, c, amount, capped, capped_paid, advanced, held_for_claim, held_used
     ):
         reference = c.ledger_reference
-        payee_account = c.payout_account or self.w.consumer_username(c.consumer_id)
         decision = call.get("decision")
         key = f"{reference}:payout:{decision['id']}" if decision else f"{reference}:appeal-payout"
         digest = self._digest(
@@ -223,8 +223,6 @@ class Deposit:
             amount=amount,
             capped_amount=capped,
             payee=c.consumer_id,
-            payee_method=c.payout_method,
-            payee_account=payee_account,
         )
         operation = self._operation(
             call["at"], key, digest, reference=reference, actor=call["actor"], memo=call["memo"]
@@ -237,13 +235,17 @@ class Deposit:
             self._post(operation, LedgerEntry.Kind.PLATFORM_ADVANCE, arrears=advanced)
         if held_for_claim - held_used:
             self._post(operation, LedgerEntry.Kind.RELEASE, held=-(held_for_claim - held_used))
+        # Generated consumers are paid to the Alipay account of their login, where every
+        # payout went before consumers chose; none waits for an account, so the deadline
+        # sweep finds nothing to remind right after a load.
         self._disburse(
             call["at"],
             payee=c.consumer_id,
             payee_kind=Disbursement.PayeeKind.CONSUMER,
             amount=amount + capped_paid,
-            method=c.payout_method,
-            payee_account=payee_account,
+            destination=Destination.of(
+                method=Disbursement.Method.ALIPAY, number=self.w.consumer_username(c.consumer_id)
+            ),
             reference=reference,
             entry=entry,
         )
@@ -280,8 +282,7 @@ class Deposit:
                 payee=self.w.store_users(self.store.j)[0],
                 payee_kind=Disbursement.PayeeKind.MERCHANT,
                 amount=rest,
-                method=Disbursement.Method.BANK,
-                payee_account=payee_account,
+                destination=Destination.of(method=Disbursement.Method.BANK, number=payee_account),
                 reference=reference,
                 entry=entry,
             )
@@ -290,7 +291,7 @@ class Deposit:
         self._after_money_in()
         call["line"]["ledger_entry"] = operation["entries"][0]
 
-    def _disburse(self, at, *, payee, payee_kind, amount, method, payee_account, reference, entry):
+    def _disburse(self, at, *, payee, payee_kind, amount, destination, reference, entry):
         """The payout as finance has handled it by now: older ones sent, a few retried."""
         age = self.w.now - at
         r = self.rng.random()
@@ -303,14 +304,16 @@ class Deposit:
             attempts, failure = 2, FAILURE  # failed once, retried, sent
         if status == Disbursement.Status.SENT:
             sent_at = at + min(_hours(self.rng, 0.5, 48), age)
-        prefix = "ALIPAY" if method == Disbursement.Method.ALIPAY else "BANK"
+        prefix = "ALIPAY" if destination.method == Disbursement.Method.ALIPAY else "BANK"
         self.disbursements.append(
             {
                 "payee_id": payee,
                 "payee_kind": payee_kind,
                 "amount": amount,
-                "method": method,
-                "payee_account": payee_account,
+                "method": destination.method,
+                "payee_account_encrypted": destination.number_encrypted,
+                "payee_account_masked": destination.number_masked,
+                "destination_version": 1,
                 "status": status,
                 "reference": reference,
                 "attempts": attempts,

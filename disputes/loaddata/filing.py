@@ -104,7 +104,6 @@ class Filing:
         claimed = self.suggested
         if rng.random() < 0.3:
             claimed = max(q(self.suggested * share(rng, 0.5, 1)), CENT)
-        bank = rng.random() < 0.15
         self.c = new_complaint(
             w.template,
             consumer_id=self.consumer,
@@ -121,8 +120,6 @@ class Filing:
             due_at=self.t0 + w.answer_time,
             created_at=self.t0,
             updated_at=self.t0,
-            payout_method="bank" if bank else "alipay",
-            payout_account=f"6222{rng.randrange(10**12):012d}" if bank else "",
         )
         self._consumer_evidence(receipt=return_shipping > 0)
 

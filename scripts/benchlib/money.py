@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from deposits import services as ledger
+from deposits.destinations import Destination
 from disputes import selectors, services
 from disputes.deadlines import process_due_complaints
 from disputes.models import Complaint
@@ -119,8 +120,7 @@ def _pay_out_calls(spec) -> int:
             reference=f"{prefix}{i}",
             amount=Decimal("1.00"),
             payee=payee,
-            payee_method="alipay",
-            payee_account=payee.username,
+            destination=Destination.alipay_login(payee),
             idempotency_key=f"{prefix}{i}",
         )
     return count

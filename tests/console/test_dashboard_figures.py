@@ -10,6 +10,7 @@ import pytest
 
 from console import dashboard_figures as figures
 from deposits import services as deposit_services
+from deposits.destinations import Destination
 from deposits.models import Disbursement, LedgerEntry
 from disputes.models import Complaint, Decision, Holiday
 from merchants.models import Merchant
@@ -195,8 +196,7 @@ def test_what_the_platform_advances_beyond_the_deposit_is_not_paid_from_it():
         reference="complaint:TS-TEST",
         amount=Decimal("150.00"),
         payee=ConsumerFactory(),
-        payee_method="alipay",
-        payee_account="buyer@example.com",
+        destination=Destination.of(method="alipay", number="buyer@example.com"),
         idempotency_key="dashboard-advance",
     )
     period = figures.period_until(account.entries.latest("id").created_at)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from console import queues
 from deposits import services as ledger
+from deposits.destinations import Destination
 from disputes.models import Appeal, Complaint, Decision, InfoRequest
 from merchants.models import Merchant
 from tests.factories import (
@@ -221,7 +222,7 @@ def test_a_senior_never_sees_their_own_award_or_an_appeal_they_took_part_in():
 # --- finance ---
 
 
-def test_finance_sees_payouts_to_send_and_retry_top_up_notices_and_exit_refunds(client):
+def test_finance_sees_payouts_to_send_retry_and_awaiting_top_up_notices_and_exit_refunds(client):
     clerk = FinanceUserFactory()
     consumer = UserFactory()
     paying = DepositAccountFactory(paid_in=Decimal("100000.00"))
@@ -231,14 +232,22 @@ def test_finance_sees_payouts_to_send_and_retry_top_up_notices_and_exit_refunds(
             reference=f"TS{n}",
             amount=Decimal("10.00"),
             payee=consumer,
-            payee_method="alipay",
-            payee_account="buyer@example.com",
+            destination=Destination.of(method="alipay", number="buyer@example.com"),
             idempotency_key=f"payout-{n}",
         ).disbursement
         for n in range(5)
     ]
     ledger.mark_disbursement_failed(disbursement=payouts[0], reason="账号错误", actor=clerk)
     ledger.mark_disbursement_sent(disbursement=payouts[1], external_reference="AP1", actor=clerk)
+    waiting = ledger.pay_out(
+        account=paying,
+        reference="TS9",
+        amount=Decimal("10.00"),
+        payee=consumer,
+        destination=None,
+        account_due_at=timezone.now() + timedelta(days=7),
+        idempotency_key="payout-waiting",
+    ).disbursement
     noticed = DepositAccountFactory(paid_in=Decimal("1000.00"))
     noticed.top_up_due_by = timezone.now() + timedelta(days=10)
     noticed.top_up_amount_due = Decimal("100.00")
@@ -252,7 +261,17 @@ def test_finance_sees_payouts_to_send_and_retry_top_up_notices_and_exit_refunds(
         account.closing_requested_at = timezone.now() - timedelta(days=days)
         account.save()
 
-    assert counts(clerk) == {"to-send": 3, "failed": 1, "top-up": 1, "exit": 1}
+    assert counts(clerk) == {
+        "to-send": 3,
+        "failed": 1,
+        "awaiting-account": 1,
+        "top-up": 1,
+        "exit": 1,
+    }
+    [awaiting] = [
+        w for w in queues.sections_for(clerk)[0].waiting if w.queue.key == "awaiting-account"
+    ]
+    assert awaiting.next_due == waiting.account_due_at
     client.force_login(clerk)
     exits = client.get(reverse("admin:deposits_depositaccount_changelist"), {"exit": "due"})
     assert long_gone.merchant.name in exits.text

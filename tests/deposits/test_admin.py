@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from common.paginators import EstimatedCountPaginator
 from deposits import services
+from deposits.destinations import Destination
 from deposits.models import DepositPolicy, Disbursement, LedgerEntry
 from tests.factories import (
     ConsumerFactory,
@@ -33,8 +34,7 @@ def disbursement(account):
         reference="TS1",
         amount=D("100"),
         payee=ConsumerFactory(),
-        payee_method="alipay",
-        payee_account="x@example.com",
+        destination=Destination.of(method="alipay", number="x@example.com"),
         idempotency_key="p",
     ).disbursement
 
@@ -164,6 +164,7 @@ def test_finance_marks_a_disbursement_sent_with_its_reference(client, disburseme
             "form-TOTAL_FORMS": "1",
             "form-INITIAL_FORMS": "1",
             "form-0-disbursement_id": str(disbursement.pk),
+            "form-0-destination_version": str(disbursement.destination_version),
             "form-0-external_reference": "ALIPAY-2026-1",
         },
     )

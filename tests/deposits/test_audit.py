@@ -6,6 +6,7 @@ from django.db import connection
 
 from deposits import services
 from deposits.audit import audit_deposits
+from deposits.destinations import Destination
 from deposits.models import DepositAccount, Disbursement
 from tests.factories import ConsumerFactory, DepositAccountFactory
 
@@ -22,8 +23,7 @@ def busy_account(account):
         reference="TS1",
         amount=D("60000"),
         payee=ConsumerFactory(),
-        payee_method="alipay",
-        payee_account="x@example.com",
+        destination=Destination.of(method="alipay", number="x@example.com"),
         idempotency_key="p",
     )
     services.record_pay_in(account=account, amount=D("70000"), reference="B", idempotency_key="t")

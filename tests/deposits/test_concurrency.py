@@ -9,6 +9,7 @@ from django.db import connection
 
 from deposits import services
 from deposits.audit import audit_deposits
+from deposits.destinations import Destination
 from deposits.models import DepositAccount, Disbursement, LedgerEntry
 from tests.factories import ConsumerFactory
 
@@ -53,8 +54,7 @@ def test_claims_paid_at_once_from_one_deposit_add_up_exactly(account):
             reference=f"TS{index}",
             amount=D("7500.00"),
             payee=payees[index],
-            payee_method="alipay",
-            payee_account="x@example.com",
+            destination=Destination.of(method="alipay", number="x@example.com"),
             idempotency_key=f"p{index}",
         )
 
@@ -77,8 +77,7 @@ def test_the_same_payout_replayed_at_once_pays_once(account):
             reference="TS1",
             amount=D("1234.56"),
             payee=payee,
-            payee_method="alipay",
-            payee_account="x@example.com",
+            destination=Destination.of(method="alipay", number="x@example.com"),
             idempotency_key="payout-TS1",
         )
 
@@ -122,8 +121,7 @@ def test_an_error_after_the_ledger_write_leaves_nothing_behind(account, monkeypa
             reference="TS1",
             amount=D("60000"),
             payee=ConsumerFactory(),
-            payee_method="alipay",
-            payee_account="x@example.com",
+            destination=Destination.of(method="alipay", number="x@example.com"),
             idempotency_key="p",
         )
 

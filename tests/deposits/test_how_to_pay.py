@@ -9,6 +9,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from deposits import services
+from deposits.destinations import Destination
 from deposits.models import DepositAccount
 from outbox.services import deliver_due
 from tests.factories import DepositAccountFactory, MerchantMemberFactory, UserFactory
@@ -30,8 +31,7 @@ def short_store() -> DepositAccount:
         reference="TS1",
         amount=Decimal("900.00"),
         payee=UserFactory(),
-        payee_method="alipay",
-        payee_account="buyer@example.com",
+        destination=Destination.of(method="alipay", number="buyer@example.com"),
         idempotency_key="short",
     )
     return DepositAccount.objects.select_related("merchant").get(pk=account.pk)

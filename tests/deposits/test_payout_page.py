@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from deposits import services
+from deposits.destinations import Destination
 from deposits.models import Disbursement
 from tests.factories import (
     DepositAccountFactory,
@@ -32,8 +33,7 @@ def payout() -> Disbursement:
         reference="TS20261128000001",
         amount=Decimal("199.00"),
         payee=UserFactory(),
-        payee_method="alipay",
-        payee_account="buyer@example.com",
+        destination=Destination.of(method="alipay", number="buyer@example.com"),
         idempotency_key="payout-page",
     ).disbursement
 
@@ -63,10 +63,14 @@ def test_marking_sent_asks_for_the_reference_and_records_it(client, payout):
     form = client.get(step(payout, "sent"))
     assert "Payment reference" in form.content.decode() and "¥199.00" in form.content.decode()
 
-    refused = client.post(step(payout, "sent"), {"external_reference": "  "})
+    refused = client.post(
+        step(payout, "sent"), {"external_reference": "  ", "destination_version": "1"}
+    )
     assert refused.status_code == 200 and status_of(payout) == "pending"
 
-    done = client.post(step(payout, "sent"), {"external_reference": "AP20261128-77"})
+    done = client.post(
+        step(payout, "sent"), {"external_reference": "AP20261128-77", "destination_version": "1"}
+    )
 
     assert done.url == page_of(payout)
     payout.refresh_from_db()

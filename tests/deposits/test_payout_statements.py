@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from deposits import services
+from deposits.destinations import Destination
 from deposits.models import DepositAccount, Disbursement
 from deposits.policy import most_required_under, policy_in_force
 from tests.factories import ConsumerFactory
@@ -26,8 +27,7 @@ def pay(account, amount, *, key):
         reference="TS1",
         amount=amount,
         payee=ConsumerFactory(),
-        payee_method=Disbursement.Method.ALIPAY,
-        payee_account="138****0000",
+        destination=Destination.of(method=Disbursement.Method.ALIPAY, number="138****0000"),
         idempotency_key=key,
     )
 
@@ -60,8 +60,7 @@ def test_a_payout_that_cannot_leave_the_store_short_does_not_read_the_store(
             reference="TS1",
             amount=D("100.00"),
             payee=payee,
-            payee_method=Disbursement.Method.ALIPAY,
-            payee_account="138****0000",
+            destination=Destination.of(method=Disbursement.Method.ALIPAY, number="138****0000"),
             idempotency_key="p",
         )
     assert store_reads(queries) == []

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from deposits import services
 from deposits.audit import audit_deposits
+from deposits.destinations import Destination
 from tests.factories import (
     ConsumerFactory,
     DepositAccountFactory,
@@ -146,8 +147,7 @@ def call(operation, key, account, people):
             amount=amount,
             capped_amount=capped,
             payee=people["payee"],
-            payee_method="alipay",
-            payee_account="x@example.com",
+            destination=Destination.of(method="alipay", number="x@example.com"),
             idempotency_key=key,
         )
     if name == "reimburse":

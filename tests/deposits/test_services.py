@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from deposits import services
+from deposits.destinations import Destination
 from deposits.models import Disbursement, LedgerEntry
 from merchants.models import Merchant
 from tests.deposits.helpers import amounts, snapshot
@@ -32,8 +33,7 @@ def pay(account, amount, *, key, reference="TS1", capped=NOTHING, payee=None):
         amount=amount,
         capped_amount=capped,
         payee=payee,
-        payee_method=Disbursement.Method.ALIPAY,
-        payee_account="138****0000",
+        destination=Destination.of(method=Disbursement.Method.ALIPAY, number="138****0000"),
         idempotency_key=key,
     )
 
@@ -392,17 +392,16 @@ def test_payout_key_reused_for_another_amount_is_refused(account):
 
 @pytest.mark.parametrize(
     "changes",
-    [{"reference": ""}, {"payee_account": " "}, {"payee_method": "cash"}],
-    ids=["no reference", "no payee account", "unknown method"],
+    [{"reference": ""}, {"destination": None}],
+    ids=["no reference", "neither an account nor the end of the wait for one"],
 )
-def test_payout_needs_a_reference_a_payee_account_and_a_method(account, changes):
+def test_payout_needs_a_reference_and_an_account_or_a_wait_for_one(account, changes):
     arguments = {
         "account": account,
         "reference": "TS1",
         "amount": D("10"),
         "payee": ConsumerFactory(),
-        "payee_method": "alipay",
-        "payee_account": "a@example.com",
+        "destination": Destination.of(method="alipay", number="a@example.com"),
         "idempotency_key": "p",
         **changes,
     }

@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from deposits import services
+from deposits.destinations import Destination
 from tests.factories import (
     ConsumerFactory,
     DepositAccountFactory,
@@ -48,8 +49,7 @@ def test_a_short_store_sees_its_top_up_notice(client, account, member):
         reference="TS1",
         amount=D("60000"),
         payee=ConsumerFactory(),
-        payee_method="alipay",
-        payee_account="x",
+        destination=Destination.of(method="alipay", number="x"),
         idempotency_key="p",
     )
     client.force_login(member)

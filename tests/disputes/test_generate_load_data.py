@@ -177,6 +177,7 @@ def test_the_deadline_processor_finds_nothing_to_do_right_after(reference_data):
         assert run_all_deadlines(moment) == {
             "deposits.deadlines.process_due_top_ups": 0,
             "disputes.deadlines.process_due_complaints": 0,
+            "disputes.deadlines.process_awaiting_payouts": 0,
             "disputes.digests.send_due_digests": 0,
         }
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from common import pagecache
 from deposits import services as ledger
+from deposits.destinations import Destination
 from deposits.models import DepositAccount, Disbursement
 from disputes import services
 from disputes.deadlines import process_due_complaints
@@ -262,8 +263,7 @@ def test_a_payout_sent_shows_on_the_complaint_page(client, complaint, consumer, 
         reference=complaint.ledger_reference,
         amount=Decimal("1.00"),
         payee=consumer,
-        payee_method=Disbursement.Method.ALIPAY,
-        payee_account=consumer.username,
+        destination=Destination.of(method=Disbursement.Method.ALIPAY, number=consumer.username),
         idempotency_key="payout-1",
     )
     client.force_login(consumer)
@@ -273,6 +273,22 @@ def test_a_payout_sent_shows_on_the_complaint_page(client, complaint, consumer, 
     )
     _page, queries = _get(client, _complaint_url(complaint))
     assert queries > 5
+
+
+def test_an_account_saved_on_one_complaint_is_offered_at_once_on_another(
+    client, file, consumer, store
+):
+    first, second = file(), file(kind="false_advertising")
+    for complaint in (first, second):
+        services.refuse_claim(complaint=complaint, actor=store.owner, reason="不同意")
+        services.escalate_complaint(complaint=complaint, actor=consumer)
+    client.force_login(consumer)
+    _served_twice(client, _complaint_url(second))
+    services.choose_payout_account(
+        complaint=first, actor=consumer, method="alipay", number="13800138000"
+    )
+    page, _queries = _get(client, _complaint_url(second))
+    assert "138****8000" in page
 
 
 def test_a_cache_failing_after_a_commit_neither_fails_the_change_nor_stops_what_follows(

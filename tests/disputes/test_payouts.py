@@ -73,8 +73,8 @@ def test_a_deposit_payout_uses_the_hold_then_the_free_balance(complaint, store, 
         "consumer",
         Decimal("209.00"),
     )
-    assert (disbursement.method, disbursement.payee_account) == ("alipay", consumer.username)
-    assert (disbursement.ledger_entry, disbursement.status) == (payout, "pending")
+    # The consumer chose no account yet: the payout waits for one (test_payout_destination).
+    assert (disbursement.ledger_entry, disbursement.status) == (payout, "awaiting_account")
     assert reload(complaint).held_amount == 0
     # The balance fell below the ¥50,000 the store must keep: a top-up notice.
     assert account.top_up_amount_due == Decimal("209.00")

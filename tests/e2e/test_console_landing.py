@@ -4,6 +4,7 @@ import pytest
 
 from accounts.demo import DEMO_PASSWORD
 from deposits import services as ledger
+from deposits.destinations import Destination
 from disputes.models import Complaint, Decision
 from tests.console.test_work_queue import case, decision
 from tests.e2e.conftest import DESKTOP, PHONE, log_in_to_console
@@ -34,8 +35,7 @@ def work_for_everyone():
         reference="TS1",
         amount=Decimal("128.00"),
         payee=UserFactory(),
-        payee_method="alipay",
-        payee_account="buyer@example.com",
+        destination=Destination.of(method="alipay", number="buyer@example.com"),
         idempotency_key="landing-payout",
     )
     return {
