@@ -18,6 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from common.dates import local_datetime
 from common.effective import LEAD_TIME
 from common.paginators import EstimatedCountPaginator
+from common.recorded_text import readable
 from deposit_claims.admin_display import money_column
 
 from . import selectors, services
@@ -269,7 +270,11 @@ class LedgerEntryAdmin(admin.ModelAdmin):
         "held_after_money",
         "arrears_after_money",
         "actor",
+        "memo_text",
     )
+    # The memo as its reader's language writes it (common.recorded_text), never raw.
+    exclude = ("memo",)
+    readonly_fields = ("memo_text",)
     list_filter = ("kind",)
     search_fields = ("=reference", "=idempotency_key", "account__merchant__code")
     balance_delta_money = money_column("balance_delta", _("balance change"), signed=True)
@@ -281,6 +286,10 @@ class LedgerEntryAdmin(admin.ModelAdmin):
     list_select_related = ("account__merchant", "actor")
     show_full_result_count = False
     paginator = EstimatedCountPaginator
+
+    @admin.display(description=_("memo"))
+    def memo_text(self, entry):
+        return readable(entry.memo)
 
     def lookup_allowed(self, lookup, value, request=None):
         # The account page links here with ?account=<id>.

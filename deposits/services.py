@@ -22,13 +22,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from common import encryption, pagecache
 from common.dates import local_datetime
 from common.db import atomic_service, update_rows
 from common.logs import info_on_commit
+from common.recorded_text import recorded
 from merchants.models import Merchant, MerchantMember, StoreFactChange
 from outbox.models import OutboundMessage
 from outbox.services import queue_messages
@@ -752,7 +753,9 @@ def reimburse(
         # The money leaves the platform; the entry records it without moving the deposit.
         paid_directly = operation.post(
             Kind.REIMBURSEMENT,
-            memo=gettext("%(amount)s paid to the store directly.") % {"amount": _money_text(rest)},
+            memo=recorded(
+                gettext_noop("%(amount)s paid to the store directly."), amount=_money_text(rest)
+            ),
         )
     elif rest:
         operation.post(Kind.REIMBURSEMENT, balance=rest)

@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.recorded_text import readable
+
 from .models import DepositAccount
 from .selectors import statement_rows
 
@@ -58,6 +60,6 @@ def statement_lines(account: DepositAccount) -> Iterator[str]:
                 entry.balance_after,
                 entry.held_after,
                 entry.arrears_after,
-                _text(entry.memo),
+                _text(readable(entry.memo)),
             ]
         )

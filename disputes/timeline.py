@@ -16,6 +16,7 @@ from functools import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
 
+from common.recorded_text import readable
 from deposit_claims.templatetags.ui import money
 from merchants.models import MerchantMember
 
@@ -149,7 +150,7 @@ def timeline(complaint: Complaint, *, messages, viewer: str = "consumer") -> lis
             if log.transition in PLATFORM_STEPS
             else _party_of_user(complaint, log.by)
         )
-        detail = "" if log.transition in NO_DETAIL else log.description or ""
+        detail = "" if log.transition in NO_DETAIL else readable(log.description)
         if log.transition == "decide":
             if log.state != Complaint.Status.AWAITING_APPROVAL:
                 continue  # the decision card tells it

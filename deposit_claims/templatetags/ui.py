@@ -8,9 +8,10 @@ from django.utils import dateformat, formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 
-from common import pagecache
+from common import pagecache, recorded_text
 
 register = template.Library()
+register.filter("readable", recorded_text.readable)
 
 
 @register.filter

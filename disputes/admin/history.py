@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
 
 from accounts import roles
+from common.recorded_text import readable
 
 from ..models import Complaint
 from ..timeline import STEP_LABELS
@@ -82,7 +83,7 @@ def history_of(complaint: Complaint) -> list[HistoryRow]:
             who=str(log.by) if log.by is not None else "—",
             role=_role_of(complaint, log),
             what=str(CONSOLE_STEP_LABELS.get(log.transition, log.transition)),
-            reason="" if log.transition in RESTATED else log.description or "",
+            reason="" if log.transition in RESTATED else readable(log.description),
         )
         for log in logs
     ]
