@@ -4,9 +4,13 @@ queries."""
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib import admin
 from django.contrib.contenttypes.forms import BaseGenericInlineFormSet
 from django.db.models import Prefetch, Q
+from django.utils.translation import gettext_lazy as _
 from django_fsm_log.admin import StateLogInline
+
+from common.recorded_text import readable
 
 from ..models import (
     Appeal,
@@ -141,6 +145,11 @@ class HistoryInline(StateLogInline):
     """The raw transition log, each row with its actor read in the same query."""
 
     formset = _HistoryFormSet
+    fields = ("transition", "source_state", "state", "by", "description_text", "timestamp")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("by")
+
+    @admin.display(description=_("description"))
+    def description_text(self, log):
+        return readable(log.description)
