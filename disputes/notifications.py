@@ -127,6 +127,8 @@ TOPICS = {
             "appealed",
             "decided_pay_first",
             "direct_payment",
+            "payout_account_needed",
+            "payout_account_reminder",
         ),
     ),
     DECISIONS: (
@@ -152,6 +154,7 @@ TOPICS = {
             "merchant_paid",
             "appeal_answered",
             "closed",
+            "payout_account_fallback",
         ),
     ),
 }

@@ -314,9 +314,9 @@ def test_a_payout_raised_on_appeal_goes_to_the_chosen_account_or_waits_for_one(
 
 # The session and the user; the complaint and its case file (offers, evidence, decisions,
 # their lines with their payouts, the evidence relied on, information requests); the
-# messages; the consumer's saved payout accounts for the form; the timeline's log; the
-# user's roles and the bell.
-PAGE_QUERIES = 15
+# messages; the consumer's saved payout accounts for the form; the timeline's log and the
+# store's members it names; the user's roles and the bell.
+PAGE_QUERIES = 16
 
 
 def test_the_complaint_page_reads_a_fixed_number_of_queries(
