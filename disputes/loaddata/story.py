@@ -3,8 +3,10 @@
 from collections import defaultdict
 from datetime import timedelta
 
+from merchants.models import Order
+
 from .. import compensation
-from ..models import Appeal, Complaint, Decision, Evidence, Order
+from ..models import Appeal, Complaint, Decision, Evidence
 from .appeals import Appeals
 from .base import (
     DECIDING,
