@@ -10,6 +10,7 @@ typed, and so are rows written before this existed: nothing stored is ever rewri
 
 import json
 
+from django.utils import translation
 from django.utils.translation import gettext
 
 # An ASCII record separator: forms strip it from the ends of what people type.
@@ -19,6 +20,12 @@ MARK = "\x1e"
 def recorded(text: str, **params: str) -> str:
     """`text` (marked with `gettext_noop`) and its display-ready parameters, as stored."""
     return MARK + json.dumps({"text": text, "params": params}, ensure_ascii=False)
+
+
+def recorded_label(label) -> str:
+    """A choice's label (a lazy translation), recorded by its source text."""
+    with translation.override(None):
+        return recorded(str(label))
 
 
 def readable(value: str | None) -> str:

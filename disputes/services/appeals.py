@@ -5,8 +5,10 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from common.db import atomic_service
+from common.recorded_text import recorded
 from deposit_claims.templatetags.ui import money
 from deposits import services as ledger
 from merchants.models import MerchantMember
@@ -252,7 +254,7 @@ def _pay_appeal_raise(complaint, appeal, paid, chosen, actor):
         raised,
         actor,
         key=f"{complaint.ledger_reference}:appeal-payout",
-        memo=str(_("Raised on appeal")),
+        memo=recorded(gettext_noop("Raised on appeal")),
     )
 
 
@@ -287,7 +289,7 @@ def _make_merchant_whole(complaint, appeal, decision, difference, actor):
 def close_complaint(*, complaint: Complaint, now: datetime) -> Complaint:
     complaint = _lock(complaint, now)
     _check(complaint, complaint.close, SYSTEM, _("close"))
-    complaint.close(description=str(_("Nobody appealed within the appeal window")))
+    complaint.close(description=recorded(gettext_noop("Nobody appealed within the appeal window")))
     _save(complaint)
     _notify_both(complaint, "closed")
     return complaint

@@ -9,8 +9,10 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from common.db import atomic_service
+from common.recorded_text import recorded, recorded_label
 from deposit_claims.templatetags.ui import money
 
 from .. import compensation, selectors
@@ -228,7 +230,7 @@ def _pay_decision(complaint, decision, lines, actor) -> None:
         lines,
         actor,
         key=f"{complaint.ledger_reference}:payout:{decision.pk}",
-        memo=str(decision.get_reason_code_display()),
+        memo=recorded_label(decision.get_reason_code_display()),
     )
 
 
@@ -272,7 +274,9 @@ def approve_decision(*, complaint: Complaint, actor) -> Decision:
         pay_first_due_at=now + _policy(now).hours("pay_first_hours"),
         appeal_until=_appeal_until(now),
         by=actor,
-        description=str(_("Award of %(amount)s approved")) % {"amount": money(decision.total)},
+        description=recorded(
+            gettext_noop("Award of %(amount)s approved"), amount=money(decision.total)
+        ),
     )
     _settle_and_pay(complaint, decision, actor)
     return decision
@@ -361,7 +365,7 @@ def confirm_merchant_payment(*, complaint: Complaint, actor, proof_files) -> Com
     complaint.confirm_payment(
         appeal_until=_appeal_until(now),
         by=actor,
-        description=str(_("The merchant paid the consumer directly")),
+        description=recorded(gettext_noop("The merchant paid the consumer directly")),
     )
     _save(complaint)
     notify(
@@ -381,7 +385,7 @@ def charge_deposit(*, complaint: Complaint, now: datetime) -> Complaint:
     _check(complaint, complaint.charge_deposit, SYSTEM, _("charge"))
     complaint.charge_deposit(
         appeal_until=_appeal_until(now),
-        description=str(_("The merchant did not pay in time; the deposit paid")),
+        description=recorded(gettext_noop("The merchant did not pay in time; the deposit paid")),
     )
     _settle_and_pay(complaint, complaint.final_decision, SYSTEM)
     return complaint

@@ -6,12 +6,14 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from django_fsm import has_transition_perm
 from django_fsm_log.models import StateLog
 
 from common import pagecache
 from common.db import atomic_service, update_rows
 from common.fsmlog import collected_logs
+from common.recorded_text import recorded
 from deposit_claims.templatetags.ui import money
 from deposits import services as ledger
 from deposits.models import DepositAccount
@@ -68,9 +70,11 @@ def escalate_complaint(
             params={"label": _("Your statement"), "max": 2000},
         )
     if by_system:
-        description = str(_("The merchant did not answer in time"))
+        description = recorded(gettext_noop("The merchant did not answer in time"))
     else:
-        description = statement or str(_("The consumer asked the platform to step in"))
+        description = statement or recorded(
+            gettext_noop("The consumer asked the platform to step in")
+        )
     complaint.escalate(
         decision_due_at=selectors.decision_due(now),
         by_system=by_system,
@@ -109,7 +113,7 @@ def escalate_silent_merchants(*, complaints: list[Complaint], now: datetime) -> 
     if not due:
         return []
     decision_due_at = selectors.decision_due(now)
-    description = str(_("The merchant did not answer in time"))
+    description = recorded(gettext_noop("The merchant did not answer in time"))
     with collected_logs() as logs:
         for complaint in due:
             complaint.escalate(
@@ -173,7 +177,7 @@ def reopen_complaint(*, complaint: Complaint, actor) -> Complaint:
     complaint.reopen(
         decision_due_at=selectors.decision_due(now),
         by=actor,
-        description=str(_("The consumer reports the settlement was not paid")),
+        description=recorded(gettext_noop("The consumer reports the settlement was not paid")),
     )
     _hold_likely_award(complaint, actor, "reopening")
     _save(complaint)

@@ -6,8 +6,10 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from common.db import atomic_service
+from common.recorded_text import recorded
 from deposit_claims.templatetags.ui import money
 
 from .. import caps, selectors
@@ -57,7 +59,9 @@ def accept_claim(*, complaint: Complaint, actor) -> Complaint:
     _check_grants(complaint, actor, settling=complaint.claimed_amount)
     _check(complaint, complaint.accept_claim, actor, _("accept"))
     complaint.accept_claim(
-        reopen_until=_reopen_until(now), by=actor, description=str(_("Accepted the claim as filed"))
+        reopen_until=_reopen_until(now),
+        by=actor,
+        description=recorded(gettext_noop("Accepted the claim as filed")),
     )
     _save(complaint)
     notify(
@@ -112,7 +116,7 @@ def make_offer(
         offer_expires_at=expires_at,
         lapses_at=_lapses_at(complaint, now),
         by=actor,
-        description=str(_("Offered %(amount)s")) % {"amount": money(refund + extra)},
+        description=recorded(gettext_noop("Offered %(amount)s"), amount=money(refund + extra)),
     )
     offer = Offer.objects.create(
         complaint=complaint,
@@ -185,7 +189,9 @@ def accept_offer(*, complaint: Complaint, actor) -> Complaint:
         amount=offer.total,
         reopen_until=_reopen_until(now),
         by=actor,
-        description=str(_("Accepted the offer of %(amount)s")) % {"amount": money(offer.total)},
+        description=recorded(
+            gettext_noop("Accepted the offer of %(amount)s"), amount=money(offer.total)
+        ),
     )
     offer.status, offer.responded_at = Offer.Status.ACCEPTED, now
     offer.save(update_fields=["status", "responded_at"])
@@ -226,7 +232,7 @@ def withdraw_complaint(*, complaint: Complaint, actor) -> Complaint:
     now = timezone.now()
     complaint = _lock(complaint, now)
     _check(complaint, complaint.withdraw, actor, _("withdraw"))
-    complaint.withdraw(by=actor, description=str(_("Withdrawn by the consumer")))
+    complaint.withdraw(by=actor, description=recorded(gettext_noop("Withdrawn by the consumer")))
     _release_hold(complaint, actor, "withdrawal")
     _save(complaint)
     notify(
@@ -250,7 +256,7 @@ def expire_offer(*, complaint: Complaint, now: datetime) -> Complaint:
         raise _not_allowed(_("expire"))
     offer.status, offer.responded_at = Offer.Status.EXPIRED, now
     offer.save(update_fields=["status", "responded_at"])
-    complaint.expire_offer(description=str(_("The offer expired unanswered")))
+    complaint.expire_offer(description=recorded(gettext_noop("The offer expired unanswered")))
     _save(complaint)
     notify(
         users=[complaint.consumer],
@@ -269,7 +275,9 @@ def lapse_complaint(*, complaint: Complaint, now: datetime) -> Complaint:
     if complaint.lapses_at is None or complaint.lapses_at > now:
         raise _not_allowed(_("lapse"))
     complaint.lapse(
-        description=str(_("Neither escalated nor settled within 7 days of the merchant's answer"))
+        description=recorded(
+            gettext_noop("Neither escalated nor settled within 7 days of the merchant's answer")
+        )
     )
     _save(complaint)
     _notify_both(complaint, "lapsed")

@@ -6,8 +6,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from common.db import atomic_service
+from common.recorded_text import recorded
 
 from .. import selectors
 from ..models import (
@@ -48,7 +50,9 @@ def take_case(*, complaint: Complaint, actor) -> Complaint:
     if complaint.assigned_reviewer_id == actor.pk:
         # Taking one's own case again would change nothing but add a line to its history.
         raise ValidationError(_("This case is already yours."), code="already_yours")
-    complaint.take(reviewer=actor, by=actor, description=str(_("A reviewer took the case")))
+    complaint.take(
+        reviewer=actor, by=actor, description=recorded(gettext_noop("A reviewer took the case"))
+    )
     _save(complaint)
     return complaint
 
@@ -163,7 +167,9 @@ def flag_decision_overdue(*, complaint: Complaint, now: datetime) -> Complaint:
     complaint = _lock(complaint, now)
     _check(complaint, complaint.flag_overdue, SYSTEM, _("flag"))
     complaint.flag_overdue(
-        description=str(_("No decision within the working days the platform allows itself"))
+        description=recorded(
+            gettext_noop("No decision within the working days the platform allows itself")
+        )
     )
     _save(complaint)
     return complaint

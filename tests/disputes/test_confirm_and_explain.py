@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django_fsm_log.models import StateLog
 
+from common.recorded_text import readable
 from disputes import services
 from disputes.models import Complaint, Evidence, Offer
 from tests.disputes.world import png
@@ -127,7 +128,7 @@ def test_escalating_without_a_statement_still_works(client, complaint, store, co
     client.force_login(consumer)
     act(client, "consumer", complaint, "escalate")
     assert status_of(complaint) == Status.UNDER_REVIEW
-    assert StateLog.objects.get(transition="escalate").description == (
+    assert readable(StateLog.objects.get(transition="escalate").description) == (
         "The consumer asked the platform to step in"
     )
 
