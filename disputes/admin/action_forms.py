@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.recorded_text import readable
 from merchants.models import MONEY
 
 from .. import selectors, services
@@ -34,7 +35,7 @@ class EvidenceChoiceField(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     def label_from_instance(self, evidence):
-        name = evidence.description or evidence.original_name
+        name = readable(evidence.description) or evidence.original_name
         return f"{evidence.get_party_display()} · {evidence.get_kind_display()} · {name}"
 
 

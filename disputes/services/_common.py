@@ -12,6 +12,7 @@ from django_fsm import ConcurrentTransition, has_transition_perm
 
 from common import pagecache
 from common.db import lock_claim_group
+from common.recorded_text import MARK
 from deposits import services as ledger
 from deposits.models import DepositAccount
 from merchants.models import MerchantMember
@@ -152,6 +153,13 @@ def _log_actor(actor):
     return None if is_system(actor) else actor
 
 
+def _evidence_description(description: str | None) -> str:
+    """What the uploader wrote, trimmed; what the platform wrote, recorded whole
+    (common.recorded_text)."""
+    text = description or ""
+    return text if text.startswith(MARK) else text.strip()[:300]
+
+
 def _store_evidence(
     complaint: Complaint, uploader, party: str, kind: str, file, description: str, **extra
 ) -> Evidence:
@@ -173,7 +181,8 @@ def _store_evidence(
         content_type=content_type,
         size=file.size,
         original_name=original_name[-200:],
-        description=(description or "").strip()[:300],
+        # A description the platform wrote is recorded whole (common.recorded_text).
+        description=_evidence_description(description),
         **extra,
     )
     evidence.file.save("upload", file, save=False)

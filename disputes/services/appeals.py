@@ -77,7 +77,11 @@ def appeal_complaint(*, complaint: Complaint, actor, reason: str, files=()) -> A
         response_due_at=response_due_at,
     )
     _store_files(
-        complaint, actor, party, [(Evidence.Kind.OTHER, f) for f in files], str(_("Appeal"))
+        complaint,
+        actor,
+        party,
+        [(Evidence.Kind.OTHER, f) for f in files],
+        recorded(gettext_noop("Appeal")),
     )
     _save(complaint)
     other = _merchant_users(complaint) if party == Party.CONSUMER else [complaint.consumer]

@@ -357,7 +357,7 @@ def confirm_merchant_payment(*, complaint: Complaint, actor, proof_files) -> Com
         actor,
         Party.MERCHANT,
         [(Evidence.Kind.PAYMENT_VOUCHER, f) for f in proof_files],
-        str(_("Proof of payment")),
+        recorded(gettext_noop("Proof of payment")),
     )
     decision = complaint.final_decision
     decision.lines.update(paid_by_merchant=True, paid_amount=F("amount"))

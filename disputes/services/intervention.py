@@ -87,7 +87,7 @@ def escalate_complaint(
             actor,
             Party.CONSUMER,
             [(Evidence.Kind.OTHER, file) for file in files],
-            str(_("Sent when asking the platform to step in")),
+            recorded(gettext_noop("Sent when asking the platform to step in")),
         )
     _hold_likely_award(complaint, actor, "escalation")
     _save(complaint)
@@ -260,7 +260,7 @@ def record_direct_payment(
         actor,
         Party.MERCHANT,
         [(Evidence.Kind.PAYMENT_VOUCHER, f) for f in proof_files],
-        str(_("Proof of payment")),
+        recorded(gettext_noop("Proof of payment")),
         direct_payment=payment,
     )
     # The consumer checks the money arrived; while the window is open, they are told until

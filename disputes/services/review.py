@@ -130,7 +130,7 @@ def submit_info(*, complaint: Complaint, actor, answer: str, files=()) -> InfoRe
         actor,
         party,
         [(Evidence.Kind.OTHER, f) for f in files],
-        str(_("Answer to the platform")),
+        recorded(gettext_noop("Answer to the platform")),
     )
     _resume_if_complete(complaint, actor)
     _save(complaint)

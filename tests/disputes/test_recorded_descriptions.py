@@ -10,6 +10,7 @@ from django_fsm_log.models import StateLog
 
 from common.recorded_text import MARK
 from disputes import services
+from tests.disputes.test_review import png
 from tests.factories import PlatformUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -69,3 +70,18 @@ def test_a_reason_people_typed_stays_as_typed(client, complaint, store, consumer
     services.refuse_claim(complaint=complaint, actor=store.owner, reason="商品无质量问题")
     page = _page(client, consumer, reverse("disputes:complaint", args=[complaint.number]), "en")
     assert "商品无质量问题" in page
+
+
+def test_evidence_the_platform_describes_reads_in_the_reader_s_language(
+    client, complaint, store, consumer
+):
+    with translation.override("zh-hans"):
+        services.refuse_claim(complaint=complaint, actor=store.owner, reason="不同意")
+        services.escalate_complaint(
+            complaint=complaint, actor=consumer, statement="请看照片", files=[png()]
+        )
+    from disputes.models import Evidence
+
+    assert Evidence.objects.get(complaint=complaint).description.startswith(MARK)
+    page = _page(client, consumer, reverse("disputes:complaint", args=[complaint.number]), "en")
+    assert "Sent when asking the platform to step in" in page and MARK not in page
