@@ -112,7 +112,7 @@ def test_an_error_after_the_ledger_write_leaves_nothing_behind(account, monkeypa
     def fail_after_writing(_account, **_kwargs):
         raise RuntimeError("the process died after the ledger write")
 
-    monkeypatch.setattr(services, "_after_money_out", fail_after_writing)
+    monkeypatch.setattr(services.payouts, "_after_money_out", fail_after_writing)
     entries_before = LedgerEntry.objects.count()
 
     with pytest.raises(RuntimeError):

@@ -584,7 +584,9 @@ def test_exit_refund_waits_for_the_claim_window_of_the_last_completed_order(clos
 
 
 def test_exit_refund_respects_blockers_registered_by_higher_layers(closing, now, monkeypatch):
-    monkeypatch.setattr(services, "EXIT_BLOCKERS", [lambda merchant: "A complaint is open."])
+    monkeypatch.setattr(
+        services.leaving, "EXIT_BLOCKERS", [lambda merchant: "A complaint is open."]
+    )
     assert "A complaint is open." in refusal(closing, now)
 
 
