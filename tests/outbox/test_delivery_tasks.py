@@ -34,7 +34,7 @@ def test_a_task_that_starts_lets_the_next_commit_queue_another(
     queued, django_capture_on_commit_callbacks
 ):
     _commit_a_message()
-    assert tasks.deliver_outbox.apply().get() == 1
+    assert tasks.deliver_outbox.apply().result == 1
     _commit_a_message(1)
     assert queued == ["task", "task"]
 
