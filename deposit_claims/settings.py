@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "django_ratelimit",
+    "ninja",
     "simple_history",
     "django_fsm",
     "django_fsm_log",
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "deposits",
     "disputes",
     "outbox",
+    "api",
 ]
 
 MIDDLEWARE = [
