@@ -62,20 +62,22 @@ def _apply_policies(now: datetime) -> int:
 
 def _restrict_lapsed(now: datetime) -> int:
     restricted = 0
-    lapsed_ids = list(
+    lapsed = list(
         DepositAccount.objects.filter(
             top_up_due_by__lte=now,
             restricted_for_top_up_at__isnull=True,
             merchant__status=Merchant.Status.ACTIVE,
-        ).values_list("pk", flat=True)
+        ).values_list("pk", "merchant_id")
     )
-    for account_id in lapsed_ids:
+    for account_id, merchant_id in lapsed:
         try:
             with transaction.atomic():
-                account = _locked(DepositAccount.objects.filter(pk=account_id)).first()
-                if account is not None and services.restrict_lapsed_top_up(
-                    account=account, now=now
-                ):
+                # The store's row before its account's, the order of common.db: a pay-in
+                # locking the same two rows waits here instead of closing a cycle.
+                if _locked(Merchant.objects.filter(pk=merchant_id)).first() is None:
+                    continue
+                account = DepositAccount.objects.get(pk=account_id)
+                if services.restrict_lapsed_top_up(account=account, now=now):
                     restricted += 1
         except DatabaseError as error:
             if not is_lock_conflict(error):

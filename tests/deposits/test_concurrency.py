@@ -2,16 +2,18 @@
 
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from threading import Barrier
+from threading import Barrier, Event
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from deposits import services
 from deposits.audit import audit_deposits
+from deposits.deadlines import process_due_top_ups
 from deposits.destinations import Destination
 from deposits.models import DepositAccount, Disbursement, LedgerEntry
-from tests.factories import ConsumerFactory
+from merchants.models import Merchant
+from tests.factories import ConsumerFactory, DepositAccountFactory
 
 # Real transactions commit: the conftest makes `postgres` tests transactional and restores
 # the data migrations' rows (the default policy, the role groups) the flush takes away.
@@ -131,3 +133,34 @@ def test_an_error_after_the_ledger_write_leaves_nothing_behind(account, monkeypa
     assert not Disbursement.objects.exists()
     assert mailoutbox == []
     assert audit_deposits()[0] == []
+
+
+def test_the_top_up_sweep_skips_a_store_whose_row_another_transaction_holds(now):
+    """The sweep takes the store's row before the account's, as every other path does: a
+    pay-in holding the store is skipped, not waited on while the sweep holds the account
+    (which would close a lock cycle with the pay-in's next lock, the account)."""
+    short = DepositAccountFactory(paid_in=D("20000.00"))
+    services.request_top_up(account=short, now=now)
+    short.refresh_from_db()
+    holding, done = Event(), Event()
+
+    def hold_the_store():
+        try:
+            with transaction.atomic():
+                Merchant.objects.select_for_update().get(pk=short.merchant_id)
+                holding.set()
+                done.wait(timeout=10)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        holder = pool.submit(hold_the_store)
+        assert holding.wait(timeout=10)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = '2s'")
+            assert process_due_top_ups(short.top_up_due_by) == 0
+        finally:
+            done.set()
+            holder.result()
+    assert process_due_top_ups(short.top_up_due_by) == 1
