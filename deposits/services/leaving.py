@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +14,7 @@ from common.db import atomic_service
 from merchants.models import Merchant
 
 from ..models import DepositAccount, Disbursement, LedgerEntry
+from ..policy import required_deposit
 from ..selectors import (
     EXIT_WAITING_PERIOD,
 )
@@ -28,6 +30,7 @@ from ._ledger import (
     _merchant_disbursement,
     _money,
     _money_text,
+    _open_top_up_notice,
     _Operation,
     _required_text,
     _store_owner,
@@ -197,5 +200,11 @@ def adjust(
     )
     entry = operation.post(Kind.ADJUSTMENT, balance=balance_delta, arrears=arrears_delta)
     operation.save_account()
-    _after_money_in(account)
+    if balance_delta - arrears_delta < 0:
+        # A correction that takes money out leaves the store as short as a payout would.
+        _open_top_up_notice(
+            account, now=timezone.now(), required=required_deposit(account.merchant)
+        )
+    else:
+        _after_money_in(account)
     return entry

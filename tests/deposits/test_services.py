@@ -630,6 +630,33 @@ def test_a_senior_reviewer_adjusts_the_ledger_with_a_memo(account):
     )
 
 
+def test_an_adjustment_that_leaves_the_store_short_opens_a_top_up_notice(
+    account, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        adjust(account, SeniorReviewerFactory(), balance=D("-1000.00"))
+    account.refresh_from_db()
+    assert account.top_up_amount_due == D("1000.00")
+    assert account.top_up_due_by is not None
+    [mail] = mailoutbox
+    assert mail.to == [account.merchant.members.get().user.email]
+    assert "1,000.00" in mail.body
+
+
+def test_arrears_added_by_an_adjustment_are_owed_as_a_top_up(account):
+    adjust(account, SeniorReviewerFactory(), arrears=D("300.00"))
+    account.refresh_from_db()
+    assert account.top_up_amount_due == D("300.00")
+
+
+def test_an_adjustment_that_makes_the_store_whole_again_closes_its_notice(account):
+    senior = SeniorReviewerFactory()
+    adjust(account, senior, balance=D("-1000.00"), key="out")
+    adjust(account, senior, balance=D("1000.00"), key="back")
+    account.refresh_from_db()
+    assert (account.top_up_amount_due, account.top_up_due_by) == (D("0"), None)
+
+
 def test_only_senior_reviewers_adjust_the_ledger(account):
     with pytest.raises(PermissionDenied):
         adjust(account, FinanceUserFactory(), balance=D("1"))
