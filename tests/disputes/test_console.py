@@ -703,3 +703,14 @@ def test_the_queue_finds_a_complaint_by_what_a_reviewer_knows_of_it(client, revi
         "store name": merchant.name,
     }[term]
     assert changelist(client, reviewer, "?" + urlencode({"q": query})) == [complaint]
+
+
+def test_a_request_left_open_by_a_withdrawal_is_not_shown_as_waiting(
+    client, taken, reviewer, consumer
+):
+    services.request_info(complaint=taken, actor=reviewer, party="merchant", question="发货记录？")
+    services.withdraw_complaint(complaint=taken, actor=consumer)
+    client.cookies["django_language"] = "en"
+    content = page(client, reviewer, taken)
+    assert "Not answered before the complaint was closed" in content
+    assert "Waiting for the answer" not in content

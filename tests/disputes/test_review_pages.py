@@ -459,3 +459,17 @@ def test_the_seller_overview_lists_a_payment_to_make_and_a_question(
     assert _waiting(client, store) == []
     decide(route="merchant_first")
     assert _waiting(client, store) == [under_review.pk]
+
+
+def test_a_request_left_open_by_a_withdrawal_reads_as_closed_not_as_waiting(
+    client, under_review, reviewer, consumer, store
+):
+    services.request_info(
+        complaint=under_review, actor=reviewer, party="merchant", question="请提供发货记录。"
+    )
+    services.withdraw_complaint(complaint=under_review, actor=consumer)
+    client.force_login(store.staff)
+    client.cookies["django_language"] = "en"
+    body = client.get(_url("seller_case_file", under_review)).content.decode()
+    assert "Not answered before the complaint was closed." in body
+    assert "Open until" not in body
