@@ -70,7 +70,9 @@ from .payout_accounts import (
     set_payout_destination,
 )
 from .payouts import (
+    PayoutRequest,
     pay_out,
+    pay_out_many,
     reimburse,
 )
 from .topups import (
@@ -93,6 +95,7 @@ __all__ = [
     "IdempotencyConflict",
     "Kind",
     "LedgerResult",
+    "PayoutRequest",
     "PayoutResult",
     "Rotation",
     "adjust",
@@ -110,6 +113,7 @@ __all__ = [
     "mark_disbursement_sent",
     "note_account_reminder",
     "pay_out",
+    "pay_out_many",
     "recompute_after_store_facts_change",
     "record_pay_in",
     "reencrypt_account_numbers",

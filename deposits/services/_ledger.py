@@ -11,7 +11,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -151,26 +150,6 @@ def _earlier_entries(key: str, digest: str) -> list[LedgerEntry] | None:
     return entries
 
 
-def _earlier_entries_and_held(
-    account: DepositAccount, *, key: str, digest: str, reference: str
-) -> tuple[list[LedgerEntry] | None, Decimal]:
-    """`_earlier_entries()` and what `reference` still holds on the account, in one read:
-    a payout makes it while it holds the deposit's lock."""
-    entries = list(
-        LedgerEntry.objects.filter(
-            Q(operation_key=key) | Q(account=account, reference=reference)
-        ).order_by("id")
-    )
-    earlier = [entry for entry in entries if entry.operation_key == key]
-    if earlier:
-        _same_request(earlier[0], digest)
-    held = sum(
-        (e.held_delta for e in entries if e.account_id == account.pk and e.reference == reference),
-        ZERO,
-    )
-    return earlier or None, held
-
-
 class _Operation:
     """The entries one service call posts; each moves the locked account's amounts.
 
@@ -213,9 +192,17 @@ class _Operation:
         return entry
 
     def save_account(self) -> None:
-        LedgerEntry.objects.bulk_create(self.entries)
-        self.account.save(update_fields=["balance", "held", "arrears", "updated_at"])
-        log_entries(self.entries)
+        save_entries(self.account, self.entries)
+
+
+def save_entries(account: DepositAccount, entries: list[LedgerEntry]) -> None:
+    """Write `entries` (posted on the locked `account`, in order) in one INSERT, and the
+    account's new amounts; nothing when there are none."""
+    if not entries:
+        return
+    LedgerEntry.objects.bulk_create(entries)
+    account.save(update_fields=["balance", "held", "arrears", "updated_at"])
+    log_entries(entries)
 
 
 def log_entries(entries: list[LedgerEntry]) -> None:

@@ -164,3 +164,32 @@ def test_the_top_up_sweep_skips_a_store_whose_row_another_transaction_holds(now)
             done.set()
             holder.result()
     assert process_due_top_ups(short.top_up_due_by) == 1
+
+
+def test_batches_of_payouts_at_once_on_one_deposit_add_up_exactly(account):
+    """Four batches of four ¥5,000 claims from ¥50,000: ¥80,000 paid, ¥30,000 advanced,
+    whoever took the lock first."""
+    payees = [ConsumerFactory() for _ in range(4)]
+
+    def pay_batch(index):
+        return services.pay_out_many(
+            account=DepositAccount.objects.get(pk=account.pk),
+            requests=[
+                services.PayoutRequest(
+                    reference=f"TS{index}-{i}",
+                    amount=D("5000.00"),
+                    payee=payee,
+                    destination=Destination.of(method="alipay", number="x@example.com"),
+                    idempotency_key=f"b{index}-{i}",
+                )
+                for i, payee in enumerate(payees)
+            ],
+        )
+
+    results = run_at_once(pay_batch, count=4)
+
+    account.refresh_from_db()
+    assert (account.balance, account.held, account.arrears) == (D("0"), D("0"), D("30000.00"))
+    assert sum(r.advanced for batch in results for r in batch) == D("30000.00")
+    assert Disbursement.objects.count() == 16
+    assert audit_deposits()[0] == []
