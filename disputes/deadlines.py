@@ -27,9 +27,10 @@ logger = logging.getLogger(__name__)
 MAX_STEPS_PER_COMPLAINT = 3
 
 
-# Rows claimed per transaction where a step moves no money: the per-row costs (the claim,
-# the commit) are shared, and a batch step writes its rows in a few statements. Steps that
-# move money keep one transaction each, so a store's deposit is never locked for long.
+# Rows claimed per transaction: the per-row costs (the claim, the commit) are shared, and a
+# batch step writes its rows in a few statements. Batches that move money lock each store's
+# deposit once, last, in the order of the accounts (`charge_deposits`); the other steps
+# that move money keep one transaction each, so a store's deposit is never locked for long.
 BATCH_SIZE = 200
 
 
@@ -144,9 +145,9 @@ def _platform_step(now: datetime) -> Callable[[Complaint], object]:
     return step
 
 
+# Charging a deposit is batched apart from these (`charge_deposits`).
 PLATFORM_DEADLINES = (
     Complaint.Status.AWAITING_INFO,
-    Complaint.Status.AWAITING_MERCHANT_PAYMENT,
     Complaint.Status.UNDER_APPEAL,
     Complaint.Status.PAID,
     Complaint.Status.REJECTED,
@@ -168,6 +169,14 @@ def process_due_complaints(now: datetime) -> int:
         batch_act=lambda claimed: services.escalate_silent_merchants(
             complaints=[c for c in claimed if not c.merchant_answer], now=now
         ),
+    )
+    moved += _drain(
+        Complaint.objects.filter(
+            status=Complaint.Status.AWAITING_MERCHANT_PAYMENT, due_at__lte=now
+        ),
+        _platform_step(now),
+        batch_size=BATCH_SIZE,
+        batch_act=lambda claimed: services.charge_deposits(complaints=claimed, now=now),
     )
     moved += _drain(
         Complaint.objects.filter(status__in=PLATFORM_DEADLINES, due_at__lte=now),

@@ -25,6 +25,7 @@ from .appeals import (
     resolve_appeal,
     respond_to_appeal,
 )
+from .charges import charge_deposits
 from .conversation import (
     add_evidence_files,
     post_message,
@@ -86,6 +87,7 @@ __all__ = [
     "appeal_complaint",
     "approve_decision",
     "charge_deposit",
+    "charge_deposits",
     "choose_payout_account",
     "close_complaint",
     "confirm_merchant_payment",

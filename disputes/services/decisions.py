@@ -51,6 +51,8 @@ from .payouts import (
     _pay_lines,
 )
 
+CHARGED = gettext_noop("The merchant did not pay in time; the deposit paid")
+
 
 @dataclass(frozen=True)
 class LineInput:
@@ -225,18 +227,24 @@ def _settle_and_pay(complaint, decision, actor, *, lines=None) -> None:
 
 
 def _pay_decision(complaint, decision, lines, actor) -> None:
-    _pay_lines(
-        complaint,
-        lines,
-        actor,
-        key=f"{complaint.ledger_reference}:payout:{decision.pk}",
-        memo=recorded_label(decision.get_reason_code_display()),
-    )
+    _pay_lines(complaint, lines, actor, **_decision_payout(complaint, decision))
+
+
+def _decision_payout(complaint, decision) -> dict:
+    """The key and memo of the payout a decision makes."""
+    return {
+        "key": f"{complaint.ledger_reference}:payout:{decision.pk}",
+        "memo": recorded_label(decision.get_reason_code_display()),
+    }
 
 
 def _announce_decision(complaint, decision, members, *, amount) -> None:
+    notify_many(_decision_notices(complaint, members, amount=amount))
+
+
+def _decision_notices(complaint, members, *, amount) -> list:
     if complaint.status == Complaint.Status.AWAITING_APPROVAL:
-        return
+        return []
     event = {
         Complaint.Status.PAID: "decided_paid",
         Complaint.Status.AWAITING_MERCHANT_PAYMENT: "decided_pay_first",
@@ -247,7 +255,7 @@ def _announce_decision(complaint, decision, members, *, amount) -> None:
     )
     if complaint.status == Complaint.Status.PAID:
         notices += _account_needed(complaint, amount)
-    notify_many(notices)
+    return notices
 
 
 def _lock_pending_decision(complaint) -> Decision:
@@ -383,9 +391,6 @@ def charge_deposit(*, complaint: Complaint, now: datetime) -> Complaint:
     """The merchant did not pay first in time: the deposit pays the consumer."""
     complaint = _lock(complaint, now)
     _check(complaint, complaint.charge_deposit, SYSTEM, _("charge"))
-    complaint.charge_deposit(
-        appeal_until=_appeal_until(now),
-        description=recorded(gettext_noop("The merchant did not pay in time; the deposit paid")),
-    )
+    complaint.charge_deposit(appeal_until=_appeal_until(now), description=recorded(CHARGED))
     _settle_and_pay(complaint, complaint.final_decision, SYSTEM)
     return complaint

@@ -35,9 +35,16 @@ def _pay_lines(complaint, lines, actor, *, key: str, memo: str):
     far as the deposit available to the claim allows at this moment. The money goes to the
     account the consumer chose; without one it waits for their choice (`_account_due_at`).
     Returns the disbursement, if anything was paid."""
+    request = _payout_request(complaint, lines, actor, key=key, memo=memo)
+    result = ledger.pay_out(account=_account(complaint), **request.__dict__)
+    _record_paid(lines, result)
+    _save_lines(lines)
+    return result.disbursement
+
+
+def _payout_request(complaint, lines, actor, *, key: str, memo: str) -> ledger.PayoutRequest:
     chosen = complaint.payout_destination
-    result = ledger.pay_out(
-        account=_account(complaint),
+    return ledger.PayoutRequest(
         reference=complaint.ledger_reference,
         amount=sum((line.amount for line in lines if not line.capped), ZERO),
         capped_amount=sum((line.amount for line in lines if line.capped), ZERO),
@@ -48,6 +55,10 @@ def _pay_lines(complaint, lines, actor, *, key: str, memo: str):
         actor=_log_actor(actor),
         memo=memo,
     )
+
+
+def _record_paid(lines, result: ledger.PayoutResult) -> None:
+    """What each line paid: uncapped lines in full, the capped ones as far as it went."""
     capped_left = result.capped_paid
     for line in lines:
         if line.capped:
@@ -56,11 +67,14 @@ def _pay_lines(complaint, lines, actor, *, key: str, memo: str):
         else:
             line.paid_amount = line.amount
         line.ledger_entry = result.entries[0] if result.entries else None
-    # Lines this step made are written once, with what they paid; earlier ones are updated.
+
+
+def _save_lines(lines) -> None:
+    """Lines a step made are written once, with what they paid; earlier ones are updated."""
     earlier = [line for line in lines if line.pk is not None]
     AwardLine.objects.bulk_create([line for line in lines if line.pk is None])
-    AwardLine.objects.bulk_update(earlier, ["paid_amount", "ledger_entry"])
-    return result.disbursement
+    if earlier:
+        AwardLine.objects.bulk_update(earlier, ["paid_amount", "ledger_entry"])
 
 
 def _account_due_at(complaint) -> datetime:
