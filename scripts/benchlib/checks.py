@@ -88,6 +88,13 @@ def paid_once(complaints: list[Complaint]) -> list[str]:
     return problems + ledger_problems()
 
 
+def transitioned_once(complaints: list[Complaint], transition: str) -> list[str]:
+    logs = _transitions(complaints, transition)
+    if twice := _not_exactly_once(logs, [c.pk for c in complaints]):
+        return [f"{transition} logged other than once for complaints {_listed(twice)}"]
+    return []
+
+
 def paid_out_once(reference_prefix: str, expected: int) -> list[str]:
     """Bare ledger payouts: one entry and one disbursement per call."""
     entries = LedgerEntry.objects.filter(

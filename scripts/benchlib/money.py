@@ -5,6 +5,7 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from statistics import median
 
@@ -126,6 +127,36 @@ def _pay_out_calls(spec) -> int:
     return count
 
 
+def _pay_out_batches(spec) -> int:
+    account, payee, prefix, count = spec
+    requests = [
+        ledger.PayoutRequest(
+            reference=f"{prefix}{i}",
+            amount=Decimal("1.00"),
+            payee=payee,
+            destination=Destination.alipay_login(payee),
+            idempotency_key=f"{prefix}{i}",
+        )
+        for i in range(count)
+    ]
+    for start in range(0, count, BATCH):
+        ledger.pay_out_many(account=account, requests=requests[start : start + BATCH])
+    return count
+
+
+def _decide_pay_first(prepared) -> int:
+    for complaint, lines in prepared:
+        services.decide_complaint(
+            complaint=complaint,
+            actor=complaint.assigned_reviewer,
+            lines=lines,
+            reason_code="rule_broken",
+            reasoning="bench: the goods do not match the description",
+            route="merchant_first",
+        )
+    return len(prepared)
+
+
 def _orders_with_consumers(order_ids: list[int]):
     """The orders with their consumers loaded, as the filing view has `request.user`."""
     return list(Order.objects.filter(pk__in=order_ids).select_related("consumer"))
@@ -195,6 +226,31 @@ def _decisions_figure(options: MoneyOptions) -> Figure:
     )
 
 
+def _charges_figure(options: MoneyOptions) -> Figure:
+    return _figure(
+        f"payouts by the deadline charging lapsed pay-first complaints, one deposit, "
+        f"{_processes(PROCESSES)}",
+        f"{options.payouts:,} complaints on one store decided for the merchant to pay first "
+        "(escalated, taken and decided through the services; not timed), then, once every "
+        "other deadline of the scratch database is processed (not timed), "
+        f"`process_due_complaints` at the end of their 72 hours {_at_once(PROCESSES)}: "
+        "each deposit charged by `charge_deposits` in batches; checked: each paid once "
+        "with its disbursement, one logged transition each, audit clean",
+        rate_at_least(PAYOUT_TARGET),
+    )
+
+
+def _pay_out_many_figure(options: MoneyOptions) -> Figure:
+    return _figure(
+        f"payouts by `deposits.services.pay_out_many`, {BATCH} per call, one account, "
+        f"{_processes(PROCESSES)}",
+        f"{options.payout_calls:,} payouts of ¥1.00 (own reference and idempotency key each) "
+        f"in calls of {BATCH} {_at_once(PROCESSES)}; checked: one entry and one "
+        "disbursement each, audit clean",
+        rate_at_least(PAYOUT_TARGET),
+    )
+
+
 def _pay_out_figure(options: MoneyOptions, processes: int) -> Figure:
     return _figure(
         f"payouts by `deposits.services.pay_out` alone, one account, {_processes(processes)}",
@@ -230,13 +286,15 @@ class MoneyBench:
         self.sweeps = {p: _sweep_figure(options, p) for p in (1, PROCESSES)}
         self.decisions = _decisions_figure(options)
         self.pay_outs = {p: _pay_out_figure(options, p) for p in (1, PROCESSES)}
+        self.charges = _charges_figure(options)
+        self.pay_out_batches = _pay_out_many_figure(options)
         self.filing = _filing_figure(options)
         self._warnings: dict[str, Counter] = {}
         self._queued: dict[str, list[int]] = {}
 
     def figures(self) -> list[Figure]:
         figures = [*self.limits.values(), *self.sweeps.values(), self.decisions]
-        figures += [*self.pay_outs.values(), self.filing]
+        figures += [*self.pay_outs.values(), self.charges, self.pay_out_batches, self.filing]
         self._compare_with_limits()
         self._describe_side_effects(figures)
         return figures
@@ -250,7 +308,9 @@ class MoneyBench:
                 self._sweep(figure, processes)
             self._decisions()
             for processes, figure in self.pay_outs.items():
-                self._pay_out(figure, processes)
+                self._pay_out(figure, processes, _pay_out_calls)
+            self._charges()
+            self._pay_out(self.pay_out_batches, PROCESSES, _pay_out_batches)
             self._filing()
 
     def _record(self, figure: Figure, count: int, outcome: Outcome, problems: list[str]) -> None:
@@ -301,7 +361,24 @@ class MoneyBench:
         )
         self._record(self.decisions, len(pks), outcome, checks.paid_once(complaints))
 
-    def _pay_out(self, figure: Figure, processes: int) -> None:
+    def _charges(self) -> None:
+        complaints = self._under_review(self.options.payouts)
+        _decide_pay_first(_complaints_with_lines([c.pk for c in complaints]))
+        due = list(
+            Complaint.objects.filter(pk__in=[c.pk for c in complaints]).values_list(
+                "due_at", flat=True
+            )
+        )
+        _sweep(min(due) - timedelta(seconds=1))
+        outcome = self._queued_by(
+            self.charges, lambda: run_in_processes(_sweep, [max(due)] * PROCESSES)
+        )
+        problems = checks.paid_once(complaints) + checks.transitioned_once(
+            complaints, "charge_deposit"
+        )
+        self._record(self.charges, len(complaints), outcome, problems)
+
+    def _pay_out(self, figure: Figure, processes: int, calls) -> None:
         self._serial += 1
         prefix = f"bench-payout-{self._serial}-"
         per_process = self.options.payout_calls // processes
@@ -309,7 +386,7 @@ class MoneyBench:
             (self.world.account, self.world.payee, f"{prefix}{p}-", per_process)
             for p in range(processes)
         ]
-        outcome = self._queued_by(figure, lambda: run_in_processes(_pay_out_calls, specs))
+        outcome = self._queued_by(figure, lambda: run_in_processes(calls, specs))
         calls = per_process * processes
         self._record(figure, calls, outcome, checks.paid_out_once(prefix, calls))
 
@@ -331,6 +408,7 @@ class MoneyBench:
         pairs = [(f, (1, p) if one_store else None) for p, f in self.sweeps.items()]
         pairs.append((self.decisions, (1, PROCESSES)))
         pairs += [(f, (1, p)) for p, f in self.pay_outs.items()]
+        pairs += [(self.charges, (1, PROCESSES)), (self.pay_out_batches, (1, PROCESSES))]
         pairs.append((self.filing, (1, 1)))
         return pairs
 
