@@ -25,6 +25,7 @@ class SuperusersOnly:
 
 
 class SubscriptionForm(forms.ModelForm):
+    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
     event_types = forms.MultipleChoiceField(
         label=_("events"), choices=EventType.choices, widget=forms.CheckboxSelectMultiple
     )
