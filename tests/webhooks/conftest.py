@@ -41,11 +41,18 @@ class Received:
 
 @dataclass
 class Receiver:
-    """A local endpoint answering each POST with the next scripted status (then 200)."""
+    """A local endpoint answering each POST with the next scripted status (then 200); an
+    event in `refused` gets 500 every time."""
 
     url: str
     answers: list = field(default_factory=list)
+    refused: set = field(default_factory=set)
     received: list = field(default_factory=list)
+
+    def answer(self, body: bytes) -> int:
+        if json.loads(body)["id"] in self.refused:
+            return 500
+        return self.answers.pop(0) if self.answers else 200
 
     def events(self) -> list[dict]:
         return [json.loads(r.body) for r in self.received]
@@ -59,7 +66,7 @@ def receiver():
         def do_POST(self):
             body = self.rfile.read(int(self.headers["Content-Length"]))
             state.received.append(Received(dict(self.headers), body))
-            self.send_response(state.answers.pop(0) if state.answers else 200)
+            self.send_response(state.answer(body))
             self.send_header("Content-Length", "0")
             self.end_headers()
 
