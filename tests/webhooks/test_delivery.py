@@ -225,3 +225,37 @@ def test_resending_queues_a_delivered_event_again(subscription_and_secret, recei
     assert receiver.events()[0] == receiver.events()[1]
     assert delivery.attempt_log.count() == 2
     assert not mail.outbox
+
+
+@pytest.mark.postgres
+def test_two_workers_at_once_send_each_delivery_once_and_in_order(
+    superuser, store, receiver, monkeypatch
+):
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from django.db import connection
+
+    from webhooks import tasks
+
+    monkeypatch.setattr(tasks.deliver_webhooks, "delay", lambda: None)  # the workers deliver
+    subscribe(superuser, store_client(superuser, store.merchant), url=receiver.url)
+    recorded = [record(f"TS{n % 4}") for n in range(40)]
+    barrier = Barrier(2)
+
+    def worker():
+        barrier.wait()
+        try:
+            return services.deliver_due().delivered
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(2) as pool:
+        delivered = [f.result() for f in [pool.submit(worker), pool.submit(worker)]]
+
+    assert sum(delivered) == 40
+    sent = [r["id"] for r in receiver.events()]
+    assert sorted(sent) == sorted(str(e.id) for e in recorded)
+    for number in range(4):
+        of_complaint = [str(e.id) for e in recorded if e.data["complaint"] == f"TS{number}"]
+        assert [i for i in sent if i in of_complaint] == of_complaint
