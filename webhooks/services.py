@@ -177,9 +177,17 @@ def _turn_off(subscription_id: int, now: datetime, reason: str, *, only_failing:
         active = active.filter(failing_since__lte=now - DISABLE_AFTER)
     if not active.update(is_active=False, disabled_at=now, disabled_reason=reason):
         return False
-    Delivery.objects.filter(subscription_id=subscription_id, status=Delivery.Status.PENDING).update(
-        status=Delivery.Status.GIVEN_UP, given_up_at=now
+    pending = Delivery.objects.filter(
+        subscription_id=subscription_id, status=Delivery.Status.PENDING
     )
+    if connection.features.has_select_for_update_skip_locked:
+        # A delivery another worker is sending right now stays pending, and waits for the
+        # subscription to be turned on again: waiting for its row here would deadlock with
+        # that worker, which updates the subscription's row next.
+        pending = Delivery.objects.filter(
+            pk__in=list(pending.select_for_update(skip_locked=True).values_list("pk", flat=True))
+        )
+    pending.update(status=Delivery.Status.GIVEN_UP, given_up_at=now)
     events.forget_subscriptions()
     return True
 
@@ -293,6 +301,7 @@ def _claim_one(now: datetime) -> Delivery | None:
             status=Delivery.Status.PENDING,
             next_attempt_at__lte=now,
             subscription__is_active=True,
+            subscription__client__is_active=True,
         )
         .filter(~Exists(earlier_pending))
         .select_related("event", "subscription__client")

@@ -259,3 +259,13 @@ def test_two_workers_at_once_send_each_delivery_once_and_in_order(
     for number in range(4):
         of_complaint = [str(e.id) for e in recorded if e.data["complaint"] == f"TS{number}"]
         assert [i for i in sent if i in of_complaint] == of_complaint
+
+
+def test_nothing_more_goes_to_a_client_turned_inactive(subscription_and_secret, receiver):
+    subscription, _secret = subscription_and_secret
+    record("TS1", at=timezone.now())
+    subscription.client.is_active = False
+    subscription.client.save(update_fields=["is_active"])
+
+    assert services.deliver_due(now=timezone.now()) == (0, 0)
+    assert receiver.received == []

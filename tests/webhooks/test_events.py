@@ -200,3 +200,17 @@ def test_one_query_finds_the_subscriptions_of_a_transaction(
         with django_assert_num_queries(1 + 2 + 2):  # the read; an event and its delivery, twice
             events.complaint_event(EventType.COMPLAINT_REMINDER, complaint)
             events.record(EventType.PAYOUT_SENT, data={}, ordering_key="disbursement:1")
+
+
+def test_without_subscriptions_a_transaction_pays_one_query(
+    store, complaint, django_assert_num_queries
+):
+    from webhooks import events
+
+    with transaction.atomic():
+        events.forget_subscriptions()
+        with django_assert_num_queries(1):
+            events.complaint_event(EventType.COMPLAINT_REMINDER, complaint)
+            events.complaint_event(EventType.COMPLAINT_DECIDED, complaint)
+            events.record(EventType.PAYOUT_SENT, data={}, ordering_key="disbursement:1")
+    assert not Event.objects.exists()
