@@ -120,3 +120,23 @@ def test_other_staff_are_refused_every_page(delivered):
         assert browser.get(url).status_code == 403, url
     browser.post(DELIVERIES, {"action": "resend", "_selected_action": [delivered.pk]})
     assert delivered.attempt_log.count() == 1
+
+
+def test_a_superuser_changes_the_url_and_events_and_replaces_the_secret(admin_client, delivered):
+    subscription = delivered.subscription
+    old_secret = encryption.decrypt(subscription.secret_encrypted)
+    change = reverse("admin:webhooks_subscription_change", args=[subscription.pk])
+
+    response = admin_client.post(
+        change, {"url": "https://erp.store.test/v2", "event_types": ["complaint.decided"]}
+    )
+    assert response.status_code == 302
+    page = admin_client.post(
+        SUBSCRIPTIONS, {"action": "replace_secret", "_selected_action": [subscription.pk]}
+    )
+
+    subscription.refresh_from_db()
+    assert subscription.url == "https://erp.store.test/v2"
+    assert subscription.event_types == ["complaint.decided"]
+    new_secret = encryption.decrypt(subscription.secret_encrypted)
+    assert new_secret != old_secret and new_secret in page.content.decode()
