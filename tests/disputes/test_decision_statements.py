@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 # test_payout_statements.py), the award lines, the webhook subscriptions (read once per
 # transaction, webhooks/events.py); a savepoint around each service call, the tests running
 # in a transaction.
-DECISION_STATEMENTS = 20
+DECISION_STATEMENTS = 21
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 # once per transaction, webhooks/events.py); the compensation rules and the
 # deadline policy (read at most once a minute per process, common.effective: here afresh);
 # and the savepoint around the call, the tests running in a transaction.
-FILING_STATEMENTS = 13
+FILING_STATEMENTS = 14
 
 
 def test_filing_stays_within_its_statements(file, store, django_assert_max_num_queries):
