@@ -37,7 +37,7 @@ from common.db import atomic_service
 from outbox.services import queue_email
 
 from . import encryption, events, signing
-from .models import Delivery, DeliveryAttempt, EventType, Subscription
+from .models import Delivery, DeliveryAttempt, Event, EventType, Subscription
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +46,8 @@ SECRET_PREFIX = "whsec_"  # noqa: S105 (a label, not a secret)
 # turned off: as long as a delivery is retried, so by then the first event was given up.
 DISABLE_AFTER = timedelta(hours=24)
 MAX_RETRY_DELAY = timedelta(hours=1)
+# How long the delivery log keeps an event once every delivery of it is settled.
+LOG_KEPT = timedelta(days=30)
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 USER_AGENT = "DepositClaims-Webhooks/1"
 # What scope a client needs for each family of events.
@@ -394,3 +396,13 @@ def _turn_off_if_failing(delivery: Delivery, answer: Answer, now: datetime) -> N
         )
         % {"client": subscription.client.name, "url": subscription.url, "error": last_error},
     )
+
+
+def purge_log(now: datetime | None = None) -> int:
+    """Delete events older than LOG_KEPT none of whose deliveries is pending, with their
+    deliveries and attempts; returns how many events went."""
+    cutoff = (now or timezone.now()) - LOG_KEPT
+    old = Event.objects.filter(created_at__lt=cutoff).exclude(
+        deliveries__status=Delivery.Status.PENDING
+    )
+    return old.delete()[1].get(Event._meta.label, 0)

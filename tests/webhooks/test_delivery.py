@@ -269,3 +269,15 @@ def test_nothing_more_goes_to_a_client_turned_inactive(subscription_and_secret, 
 
     assert services.deliver_due(now=timezone.now()) == (0, 0)
     assert receiver.received == []
+
+
+def test_the_log_forgets_settled_events_after_30_days(subscription_and_secret, receiver):
+    t0 = timezone.now()
+    delivered, pending = record("TS1", at=t0), record("TS2", at=t0)
+    receiver.refused = {str(pending.id)}
+    services.deliver_due(now=t0)
+
+    assert services.purge_log(now=t0 + timedelta(days=29)) == 0
+    assert services.purge_log(now=t0 + timedelta(days=31)) == 1
+    assert list(Delivery.objects.values_list("event_id", flat=True)) == [pending.id]
+    assert not Delivery.objects.filter(event_id=delivered.id).exists()
