@@ -54,6 +54,7 @@ def test_production_values_pass_the_deploy_checks():
         DJANGO_ALLOWED_HOSTS="claims.example.com",
         DJANGO_HTTPS="true",
         DJANGO_PAYOUT_ACCOUNT_KEYS=Fernet.generate_key().decode(),
+        DJANGO_WEBHOOK_SECRET_KEYS=Fernet.generate_key().decode(),
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

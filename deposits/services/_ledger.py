@@ -21,6 +21,8 @@ from common.logs import info_on_commit
 from merchants.models import Merchant, MerchantMember
 from outbox.models import OutboundMessage
 from outbox.services import queue_messages
+from webhooks import events as webhook_events
+from webhooks.models import EventType
 
 from ..destinations import Destination
 from ..models import ZERO, DepositAccount, Disbursement, LedgerEntry
@@ -257,10 +259,14 @@ def _store_owner(merchant: Merchant):
     return owner.user
 
 
-def _tell_store(merchant: Merchant, compose: Callable[[], tuple[str, str]]) -> None:
+def _tell_store(
+    merchant: Merchant, compose: Callable[[], tuple[str, str]], *, event: str, **facts
+) -> None:
     """Tell the members who may see the deposit (the owner, and staff granted it) what
     `compose` writes, each in their own language: by e-mail, or by text message to a mobile
-    login without one; queued in this transaction, sent after it commits."""
+    login without one; queued in this transaction, sent after it commits. The store's
+    systems hear it as the webhook `event` with `facts`."""
+    webhook_events.deposit_event(event, merchant.pk, **facts)
     users = [
         member.user
         for member in MerchantMember.objects.filter(merchant=merchant)
@@ -313,6 +319,9 @@ def _open_top_up_notice(account: DepositAccount, *, now: datetime, required: Dec
                 + "\n\n"
                 + how_to_pay(account.merchant),
             ),
+            event=EventType.DEPOSIT_TOP_UP_REQUIRED,
+            amount_due=webhook_events.money(due),
+            due_by=webhook_events.moment(account.top_up_due_by),
         )
     return due
 
@@ -333,6 +342,7 @@ def _close_top_up_notice(account: DepositAccount) -> None:
                     gettext("Restriction lifted: %(store)s") % {"store": account.merchant.name},
                     gettext("Your deposit is topped up and your store is no longer restricted."),
                 ),
+                event=EventType.DEPOSIT_RESTRICTION_LIFTED,
             )
     account.top_up_amount_due = ZERO
     account.top_up_due_by = None

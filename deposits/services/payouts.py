@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
@@ -149,6 +150,17 @@ def _pay_out_all(account: DepositAccount, requests: list[PayoutRequest]) -> list
             disbursements.append(paid.disbursement)
     save_entries(account, [entry for paid in operations for entry in paid.entries])
     Disbursement.objects.bulk_create(disbursements)
+    for disbursement in disbursements:
+        # bulk_create sends no signal: whoever listens for new payouts (the webhooks)
+        # hears of each as if it had been saved alone.
+        post_save.send(
+            sender=Disbursement,
+            instance=disbursement,
+            created=True,
+            update_fields=None,
+            raw=False,
+            using=disbursement._state.db,
+        )
     results = _with_replays(results, checked, earlier)
     if operations and shortfall(account, most_required) > 0:
         # Only when the caller's copy of the account was too old to foresee it is the

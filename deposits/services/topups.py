@@ -8,6 +8,8 @@ from django.utils.translation import gettext
 
 from common.db import atomic_service
 from merchants.models import Merchant, StoreFactChange
+from webhooks import events as webhook_events
+from webhooks.models import EventType
 
 from ..models import DepositAccount
 from ..policy import required_deposit
@@ -90,5 +92,7 @@ def restrict_lapsed_top_up(*, account: DepositAccount, now: datetime) -> bool:
             )
             % {"amount": _money_text(account.top_up_amount_due)},
         ),
+        event=EventType.DEPOSIT_RESTRICTED,
+        amount_due=webhook_events.money(account.top_up_amount_due),
     )
     return True

@@ -15,7 +15,7 @@ from ..models import ZERO, Complaint
 from ..notifications import notify_many
 from ..permissions import SYSTEM
 from ._common import _account, _appeal_until, _merchant_users_of
-from .decisions import CHARGED, _decision_notices, _decision_payout
+from .decisions import CHARGED, _decision_event, _decision_notices, _decision_payout
 from .payouts import _payout_request, _record_paid, _save_lines
 
 
@@ -53,6 +53,7 @@ def charge_deposits(*, complaints: list[Complaint], now: datetime) -> list[Compl
     # locked only for the ledger and the commit; a capped line waits for what it paid.
     in_full = {c.pk for c in due if not any(line.capped for line in lines[c.pk])}
     notify_many(_notices(due, members, lines, paid=False, only=in_full))
+    _events(due, lines, paid=False, only=in_full)
     by_account = defaultdict(list)
     for complaint in due:
         by_account[_account(complaint)].append(complaint)
@@ -68,6 +69,7 @@ def charge_deposits(*, complaints: list[Complaint], now: datetime) -> list[Compl
     _save_lines([line for c in due for line in lines[c.pk]])
     capped = {c.pk for c in due} - in_full
     notify_many(_notices(due, members, lines, paid=True, only=capped))
+    _events(due, lines, paid=True, only=capped)
     return due
 
 
@@ -82,6 +84,10 @@ def _with_decisions(complaints: list[Complaint]) -> list[Complaint]:
     )
 
 
+def _amount(lines, *, paid: bool):
+    return sum((line.paid_amount if paid else line.amount for line in lines), ZERO)
+
+
 def _notices(due, members, lines, *, paid: bool, only: set[int]) -> list:
     """The decision's notices of the complaints in `only`: the award, or what it paid."""
     return [
@@ -89,8 +95,13 @@ def _notices(due, members, lines, *, paid: bool, only: set[int]) -> list:
         for c in due
         if c.pk in only
         for notice in _decision_notices(
-            c,
-            members[c.merchant_id],
-            amount=sum((line.paid_amount if paid else line.amount for line in lines[c.pk]), ZERO),
+            c, members[c.merchant_id], amount=_amount(lines[c.pk], paid=paid)
         )
     ]
+
+
+def _events(due, lines, *, paid: bool, only: set[int]) -> None:
+    """The decisions of the complaints in `only` as the stores' systems learn them."""
+    for c in due:
+        if c.pk in only:
+            _decision_event(c, c.final_decision, amount=_amount(lines[c.pk], paid=paid))

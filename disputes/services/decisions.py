@@ -14,6 +14,8 @@ from django.utils.translation import gettext_noop
 from common.db import atomic_service
 from common.recorded_text import recorded, recorded_label
 from deposit_claims.templatetags.ui import money
+from webhooks import events as webhook_events
+from webhooks.models import EventType
 
 from .. import compensation, selectors
 from ..models import (
@@ -239,7 +241,10 @@ def _decision_payout(complaint, decision) -> dict:
 
 
 def _announce_decision(complaint, decision, members, *, amount) -> None:
+    if complaint.status == Complaint.Status.AWAITING_APPROVAL:
+        return
     notify_many(_decision_notices(complaint, members, amount=amount))
+    _decision_event(complaint, decision, amount=amount)
 
 
 def _decision_notices(complaint, members, *, amount) -> list:
@@ -256,6 +261,20 @@ def _decision_notices(complaint, members, *, amount) -> list:
     if complaint.status == Complaint.Status.PAID:
         notices += _account_needed(complaint, amount)
     return notices
+
+
+def _decision_event(complaint, decision, *, amount) -> None:
+    """The decision as the store's systems learn it (webhooks)."""
+    webhook_events.complaint_event(
+        EventType.COMPLAINT_DECIDED,
+        complaint,
+        at=complaint.now,
+        outcome=decision.outcome,
+        award_amount=webhook_events.money(amount),
+        route=decision.route or None,
+        status=complaint.status,
+        due_at=webhook_events.moment(complaint.due_at),
+    )
 
 
 def _lock_pending_decision(complaint) -> Decision:

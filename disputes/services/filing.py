@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from common.db import atomic_service, lock_claim_group
 from deposit_claims.templatetags.ui import money
 from merchants.models import Order
+from webhooks import events as webhook_events
+from webhooks.models import EventType
 
 from .. import caps, compensation, selectors
 from ..models import (
@@ -124,5 +126,15 @@ def file_complaint(
         url=_merchant_url(complaint),
         item=order.item_title,
         due=complaint.due_at,
+    )
+    webhook_events.complaint_event(
+        EventType.COMPLAINT_FILED,
+        complaint,
+        at=now,
+        order=order.order_number,
+        kind=complaint.kind,
+        status=complaint.status,
+        claimed_amount=webhook_events.money(claimed),
+        due_at=webhook_events.moment(complaint.due_at),
     )
     return complaint

@@ -11,6 +11,8 @@ from django.utils.translation import gettext_noop
 from common.db import atomic_service
 from common.recorded_text import recorded
 from deposit_claims.templatetags.ui import money
+from webhooks import events as webhook_events
+from webhooks.models import EventType
 
 from .. import caps, selectors
 from ..models import (
@@ -316,11 +318,20 @@ def send_reminder(*, complaint: Complaint, now: datetime) -> bool:
         or complaint.due_at <= now
     ):
         return False
-    for party in _parties_to_act(complaint):
+    parties = _parties_to_act(complaint)
+    for party in parties:
         if party == Party.MERCHANT:
             users, url = _merchant_users(complaint), _merchant_url(complaint)
         else:
             users, url = [complaint.consumer], _consumer_url(complaint)
         notify(users=users, complaint=complaint, event="reminder", url=url, due=complaint.due_at)
     Complaint.objects.filter(pk=complaint.pk).update(reminded_for_due_at=complaint.due_at)
+    webhook_events.complaint_event(
+        EventType.COMPLAINT_REMINDER,
+        complaint,
+        at=now,
+        status=complaint.status,
+        due_at=webhook_events.moment(complaint.due_at),
+        waiting_for=sorted(parties),
+    )
     return True

@@ -164,8 +164,8 @@ def test_a_batch_takes_the_same_statements_whatever_its_size(size):
     with CaptureQueriesContext(connection) as queries:
         services.pay_out_many(account=account, requests=requests)
     # The savepoint and its release, the lock, the earlier entries and holds, the
-    # entries, the account, the disbursements.
-    assert len(queries) == 7, [q["sql"][:60] for q in queries.captured_queries]
+    # entries, the account, the disbursements, the webhook subscriptions.
+    assert len(queries) == 8, [q["sql"][:60] for q in queries.captured_queries]
     assert Disbursement.objects.count() == size
 
 

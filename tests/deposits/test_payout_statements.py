@@ -17,8 +17,9 @@ pytestmark = pytest.mark.django_db
 
 D = Decimal
 # The lock, the earlier entries and what the claim holds, the entries, the account, the
-# disbursement; and the savepoint around the call, the tests running in a transaction.
-PAYOUT_STATEMENTS = 7
+# disbursement, the webhook subscriptions (read once per transaction, webhooks/events.py);
+# and the savepoint around the call, the tests running in a transaction.
+PAYOUT_STATEMENTS = 8
 
 
 def pay(account, amount, *, key):

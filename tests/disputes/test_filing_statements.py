@@ -7,10 +7,11 @@ pytestmark = pytest.mark.django_db
 
 # The order, the claim group's lock, the consumer's strikes, the complaints already on the
 # order (read once, for the one-per-kind rule and the refund cap), a free number, the
-# complaint, the store's staff, their notices and e-mails; the compensation rules and the
+# complaint, the store's staff, their notices and e-mails, the webhook subscriptions (read
+# once per transaction, webhooks/events.py); the compensation rules and the
 # deadline policy (read at most once a minute per process, common.effective: here afresh);
 # and the savepoint around the call, the tests running in a transaction.
-FILING_STATEMENTS = 13
+FILING_STATEMENTS = 14
 
 
 def test_filing_stays_within_its_statements(file, store, django_assert_max_num_queries):
