@@ -214,3 +214,22 @@ def test_without_subscriptions_a_transaction_pays_one_query(
             events.complaint_event(EventType.COMPLAINT_DECIDED, complaint)
             events.record(EventType.PAYOUT_SENT, data={}, ordering_key="disbursement:1")
     assert not Event.objects.exists()
+
+
+def test_each_payout_of_a_deadline_storm_reaches_the_payment_system(superuser, store):
+    from deposits.models import Disbursement
+    from disputes.deadlines import process_due_complaints
+    from tests.disputes.test_charging_deposits import awaiting_payment, lapsed
+
+    to_payments, _ = subscribe(superuser, payment_client(superuser))
+    to_store, _ = subscribe(superuser, store_client(superuser, store.merchant))
+    storm = awaiting_payment(store, 3)
+    process_due_complaints(lapsed(storm))
+
+    payouts = events_to(to_payments, EventType.PAYOUT_AWAITING_ACCOUNT)
+    assert sorted(e.data["payout"] for e in payouts) == sorted(
+        Disbursement.objects.values_list("pk", flat=True)
+    )
+    decided = events_to(to_store, EventType.COMPLAINT_DECIDED)
+    charged = [e for e in decided if e.data["status"] == Complaint.Status.PAID]
+    assert sorted(e.data["complaint"] for e in charged) == sorted(c.number for c in storm)
