@@ -161,3 +161,12 @@ def authenticate(secret: str, *, now: datetime | None = None) -> ApiKey | None:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
     return key
+
+
+@atomic_service
+def set_client_active(*, actor, client: ApiClient, active: bool) -> ApiClient:
+    """Switch a client off (every key stops at once) or on again (its live keys work)."""
+    _check_superuser(actor)
+    ApiClient.objects.filter(pk=client.pk).update(is_active=active)
+    client.is_active = active
+    return client

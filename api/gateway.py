@@ -1,0 +1,96 @@
+"""What every call of the integration API passes through before and after its endpoint:
+the key, the client's rate, the idempotency key, the error shape, the call log.
+
+A middleware rather than django-ninja's auth hook, because the idempotency record and the
+call log need the authenticated client around the whole call, including the answers
+django-ninja or Django give on their own (404 of an unknown address, 405, 500): each of
+those is rewritten here into the API's one error shape.
+"""
+
+import time
+
+from django.conf import settings
+from django.http import HttpResponse
+from django_ratelimit.core import get_usage
+
+from . import idempotency
+from .errors import ApiError, error_response, for_status
+from .models import ApiCall
+from .services import authenticate
+
+PREFIX = "/api/v1/"
+# Served to anyone: the docs page reads the schema, neither needs a key.
+PUBLIC_PATHS = frozenset({PREFIX + "docs", PREFIX + "openapi.json"})
+BEARER = "bearer "
+
+
+def _presented_key(request):
+    header = request.headers.get("Authorization", "")
+    if not header.lower().startswith(BEARER):
+        return None
+    return authenticate(header[len(BEARER) :].strip())
+
+
+def _rate_limited(request, client) -> HttpResponse | None:
+    usage = get_usage(
+        request,
+        group="api:client",
+        key=lambda group, request: str(client.pk),
+        rate=settings.API_RATE_PER_CLIENT,
+        increment=True,
+    )
+    if usage is None or not usage["should_limit"]:
+        return None
+    return error_response(ApiError(429), headers={"Retry-After": str(max(usage["time_left"], 1))})
+
+
+def _is_json(response) -> bool:
+    return response.get("Content-Type", "").startswith("application/json")
+
+
+class ApiGatewayMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path_info.startswith(PREFIX) or request.path_info in PUBLIC_PATHS:
+            return self.get_response(request)
+        started = time.monotonic()
+        key = _presented_key(request)
+        if key is None:
+            return for_status(401)
+        request.api_key = key
+        client = key.client
+        idempotency_key = ""
+        response = _rate_limited(request, client)
+        if response is None:
+            if request.method == "POST" and idempotency.HEADER in request.headers:
+                idempotency_key = request.headers[idempotency.HEADER]
+                response = self._idempotent(request, client, idempotency_key)
+            else:
+                response = self._answer(request)
+        ApiCall.objects.create(
+            client=client,
+            key=key,
+            method=request.method,
+            path=request.path[:300],
+            status=response.status_code,
+            idempotency_key=idempotency_key[:255],
+            replayed=response.has_header(idempotency.REPLAY_HEADER),
+            duration_ms=int((time.monotonic() - started) * 1000),
+        )
+        return response
+
+    def _idempotent(self, request, client, key: str):
+        claim = idempotency.start(request, client, key)
+        if not isinstance(claim, idempotency.Started):
+            return claim
+        response = self._answer(request)
+        idempotency.finish(claim, response)
+        return response
+
+    def _answer(self, request):
+        response = self.get_response(request)
+        if response.status_code >= 400 and not _is_json(response):
+            return for_status(response.status_code)
+        return response
