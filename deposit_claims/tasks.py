@@ -5,6 +5,7 @@ from django.core.management import call_command
 @shared_task(ignore_result=True)
 def housekeeping() -> None:
     """Beat runs this daily: expired sessions out of the database, evidence files no
-    complaint refers to out of the storage."""
+    complaint refers to out of the storage, the API's idempotency keys past their day."""
     call_command("clearsessions")
     call_command("clean_orphan_uploads")
+    call_command("forget_idempotency_keys")

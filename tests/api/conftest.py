@@ -41,6 +41,9 @@ class Caller:
     def upload(self, path, data, **headers):
         return self.http.post(path, data, **self._headers(headers))
 
+    def with_http(self, http) -> "Caller":
+        return Caller(client=self.client, secret=self.secret, http=http)
+
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_counts():
