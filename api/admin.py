@@ -174,8 +174,8 @@ class ApiClientAdmin(SuperuserOnly, admin.ModelAdmin):
                 "issued_keys": shown,
             },
         )
-        # The page holds secrets: no cache or history keeps it.
-        response["Cache-Control"] = "no-store"
+        # Every console page is sent with "no-store" (admin_view's never_cache): no cache
+        # keeps this one's key.
         return response
 
     @admin.action(description=_("Rotate the key (old keys keep working 7 days)"))
