@@ -48,6 +48,22 @@ def _is_json(response) -> bool:
     return response.get("Content-Type", "").startswith("application/json")
 
 
+class CookieFreeApiMiddleware:
+    """The API is called with a key, never a cookie: a browser's cookies are dropped before
+    the session, login and language middleware read them. So a call opens no session and
+    sets no cookie, a console login in the same browser (Swagger UI's "Try it out") cannot
+    redirect it to the second factor or the login page, and the language comes from
+    Accept-Language alone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info.startswith(PREFIX) and request.path_info not in PUBLIC_PATHS:
+            request.COOKIES = {}
+        return self.get_response(request)
+
+
 class ApiGatewayMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response

@@ -6,7 +6,7 @@ from django.test import Client
 
 from api.models import ApiCall
 from api.services import revoke_key, set_client_active
-from tests.factories import ComplaintFactory, OrderFactory
+from tests.factories import ComplaintFactory, OrderFactory, PlatformUserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -104,6 +104,16 @@ def test_the_api_needs_no_csrf_token_and_sets_no_cookie(store_erp, store):
     assert response.status_code == 201
     assert not response.cookies
     assert not strict.cookies
+
+
+def test_a_console_login_in_the_same_browser_changes_nothing(client, store_erp):
+    """Swagger UI's "Try it out" sends the console's cookies: the API ignores them."""
+    client.force_login(PlatformUserFactory())
+    client.cookies["django_language"] = "en"
+    response = store_erp.get(COMPLAINTS)
+    assert response.status_code == 200
+    assert response["Content-Language"] == "zh-hans"
+    assert not response.cookies
 
 
 def test_every_call_is_logged_with_its_client_and_outcome(store_erp, store):
