@@ -72,19 +72,12 @@ def for_status(status: int) -> HttpResponse:
 
 def from_service(error: DjangoValidationError) -> ApiError:
     """A service's refusal: 409 when the object's state refuses it, 422 otherwise."""
-    codes = [e.code for e in error.error_list] if not hasattr(error, "error_dict") else []
-    code = next((c for c in codes if c), "") or "invalid"
-    status = 409 if code in STATE_CODES else 422
-    fields = {}
     if hasattr(error, "error_dict"):
-        fields = {
-            name: [str(m) for m in messages]
-            for name, messages in error.message_dict.items()
-            if name != NON_FIELD_ERRORS
-        }
-        message = " ".join(error.message_dict.get(NON_FIELD_ERRORS, [])) or ""
-        return ApiError(status, code, message, fields)
-    return ApiError(status, code, " ".join(error.messages))
+        messages = error.message_dict
+        fields = {name: texts for name, texts in messages.items() if name != NON_FIELD_ERRORS}
+        return ApiError(422, "invalid", " ".join(messages.get(NON_FIELD_ERRORS, [])), fields)
+    code = next((e.code for e in error.error_list if e.code), "invalid")
+    return ApiError(409 if code in STATE_CODES else 422, code, " ".join(error.messages))
 
 
 # Pydantic's messages are English only; the common ones are said in the caller's language.

@@ -69,16 +69,20 @@ class UpsertResult(Schema):
     new_consumers: int
 
 
-def _upsert(client, rows: list[dict], *, prefix: str = ""):
+def _upsert(client, rows: list[dict], *, batch: bool):
+    """Write the rows, or 422 naming each bad field: `orders[<index>].<field>` (the row as
+    a whole: `orders[<index>]`) in a batch, `<field>` (or `order`) for one order."""
     try:
         return upsert_orders(rows=rows, merchant=client.merchant)
     except OrderRowsError as error:
         fields = {}
         for row in error.errors:
             for name, messages in row.fields.items():
-                where = f"{prefix}[{row.index}]" if prefix else ""
-                key = where if name == ROW else f"{where}.{name}" if where else name
-                fields.setdefault(key or "order", []).extend(messages)
+                if batch:
+                    key = f"orders[{row.index}]" + ("" if name == ROW else f".{name}")
+                else:
+                    key = "order" if name == ROW else name
+                fields.setdefault(key, []).extend(messages)
         raise ApiError(422, "invalid_orders", fields=fields) from None
 
 
@@ -94,7 +98,7 @@ def upsert_batch(request, payload: OrderBatchIn):
     """All or nothing: one bad order refuses the batch, and each bad order's fields are
     named `orders[<index>].<field>` in the error."""
     client = client_with(request, Scope.ORDERS_WRITE)
-    return _upsert(client, [order.dict() for order in payload.orders], prefix="orders")
+    return _upsert(client, [order.dict() for order in payload.orders], batch=True)
 
 
 @router.post(
@@ -104,7 +108,7 @@ def upsert_batch(request, payload: OrderBatchIn):
 )
 def upsert_one(request, payload: OrderIn):
     client = client_with(request, Scope.ORDERS_WRITE)
-    result = _upsert(client, [payload.dict()])
+    result = _upsert(client, [payload.dict()], batch=False)
     return Status(201 if result.created else 200, _order(client, payload.order_number))
 
 
@@ -114,7 +118,7 @@ def update_one(request, order_number: str, payload: OrderFields):
     progress (shipping, delivery, completion, refunds, postage, title) changes."""
     client = client_with(request, Scope.ORDERS_WRITE)
     _order(client, order_number)
-    _upsert(client, [{**payload.dict(), "order_number": order_number}])
+    _upsert(client, [{**payload.dict(), "order_number": order_number}], batch=False)
     return _order(client, order_number)
 
 
