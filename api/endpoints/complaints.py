@@ -18,11 +18,12 @@ from disputes.forms import EvidenceForm, MessageForm, OfferForm, RefuseForm
 from disputes.models import Complaint
 from disputes.timeline import timeline
 
-from ..auth import client_with
+from ..auth import ApiKeyAuth
 from ..errors import ApiError
 from ..models import Scope
 
-router = Router(tags=["complaints"])
+router = Router(tags=["complaints"], auth=ApiKeyAuth(Scope.COMPLAINTS_READ))
+ANSWERING = ApiKeyAuth(Scope.COMPLAINTS_WRITE)
 DEFAULT_PAGE = 50
 MAX_PAGE = 200
 
@@ -171,13 +172,9 @@ def _position(cursor: str) -> tuple[datetime, int]:
     return moment, pk
 
 
-def _store(request, scope):
-    return client_with(request, scope).merchant
-
-
-def _complaint(request, scope, number: str) -> Complaint:
+def _complaint(request, number: str) -> Complaint:
     """The complaint of the client's store; 404 for any other store's."""
-    return selectors.complaint_for_merchant(_store(request, scope), number)
+    return selectors.complaint_for_merchant(request.auth.client.merchant, number)
 
 
 @router.get(
@@ -186,7 +183,7 @@ def _complaint(request, scope, number: str) -> Complaint:
 def list_complaints(request, filters: Query[ComplaintFilters]):
     """Ordered by (updated_at, number's id): to follow changes, keep the last page's
     `next_cursor`, or ask again with `updated_since`."""
-    complaints = selectors.complaints_of_merchant(_store(request, Scope.COMPLAINTS_READ))
+    complaints = selectors.complaints_of_merchant(request.auth.client.merchant)
     if filters.status:
         complaints = complaints.filter(status=filters.status)
     if filters.updated_since:
@@ -204,7 +201,7 @@ def list_complaints(request, filters: Query[ComplaintFilters]):
 
 @router.get("/{number}", response=ComplaintDetail, summary="One complaint with its timeline")
 def read_complaint(request, number: str):
-    return _complaint(request, Scope.COMPLAINTS_READ, number)
+    return _complaint(request, number)
 
 
 # --- answering ----------------------------------------------------------------------------
@@ -218,30 +215,38 @@ def _valid(form):
     return form.cleaned_data
 
 
-def _answered(request, number: str) -> Complaint:
-    return _complaint(request, Scope.COMPLAINTS_WRITE, number)
-
-
-@router.post("/{number}/accept", response=ComplaintDetail, summary="Accept the claim as filed")
+@router.post(
+    "/{number}/accept",
+    response=ComplaintDetail,
+    auth=ANSWERING,
+    summary="Accept the claim as filed",
+)
 def accept(request, number: str):
-    complaint = _answered(request, number)
+    complaint = _complaint(request, number)
     services.accept_claim(complaint=complaint, actor=request.auth.client.user)
-    return _answered(request, number)
+    return _complaint(request, number)
 
 
-@router.post("/{number}/refuse", response=ComplaintDetail, summary="Refuse, saying why")
+@router.post(
+    "/{number}/refuse", response=ComplaintDetail, auth=ANSWERING, summary="Refuse, saying why"
+)
 def refuse(request, number: str, payload: RefuseIn):
-    complaint = _answered(request, number)
+    complaint = _complaint(request, number)
     data = _valid(RefuseForm(payload.dict()))
     services.refuse_claim(
         complaint=complaint, actor=request.auth.client.user, reason=data["reason"]
     )
-    return _answered(request, number)
+    return _complaint(request, number)
 
 
-@router.post("/{number}/offers", response={201: ComplaintDetail}, summary="Offer a settlement")
+@router.post(
+    "/{number}/offers",
+    response={201: ComplaintDetail},
+    auth=ANSWERING,
+    summary="Offer a settlement",
+)
 def offer(request, number: str, payload: OfferIn):
-    complaint = _answered(request, number)
+    complaint = _complaint(request, number)
     data = _valid(OfferForm(payload.dict()))
     services.make_offer(
         complaint=complaint,
@@ -250,12 +255,17 @@ def offer(request, number: str, payload: OfferIn):
         compensation_amount=data["compensation"],
         note=data["note"],
     )
-    return Status(201, _answered(request, number))
+    return Status(201, _complaint(request, number))
 
 
-@router.post("/{number}/messages", response={201: MessageOut}, summary="Write to the consumer")
+@router.post(
+    "/{number}/messages",
+    response={201: MessageOut},
+    auth=ANSWERING,
+    summary="Write to the consumer",
+)
 def message(request, number: str, payload: MessageIn):
-    complaint = _answered(request, number)
+    complaint = _complaint(request, number)
     data = _valid(MessageForm(payload.dict()))
     posted = services.post_message(
         complaint=complaint, author=request.auth.client.user, body=data["body"]
@@ -266,6 +276,7 @@ def message(request, number: str, payload: MessageIn):
 @router.post(
     "/{number}/evidence",
     response={201: list[EvidenceOut]},
+    auth=ANSWERING,
     summary="Upload evidence files (multipart)",
 )
 def evidence(
@@ -276,7 +287,7 @@ def evidence(
     description: Form[str] = "",
 ):
     """JPEG, PNG, WebP or PDF, up to 10 MB a file; all the files are kept, or none."""
-    complaint = _answered(request, number)
+    complaint = _complaint(request, number)
     data = _valid(EvidenceForm(request.POST, request.FILES))
     stored = services.add_evidence_files(
         complaint=complaint,

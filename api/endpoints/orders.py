@@ -10,11 +10,11 @@ from ninja import Field, Router, Schema, Status
 from merchants.models import Order
 from merchants.services import ROW, OrderRowsError, upsert_orders
 
-from ..auth import client_with
+from ..auth import ApiKeyAuth
 from ..errors import ApiError
 from ..models import Scope
 
-router = Router(tags=["orders"])
+router = Router(tags=["orders"], auth=ApiKeyAuth(Scope.ORDERS_WRITE))
 MAX_BATCH = 1000
 
 
@@ -97,7 +97,7 @@ def _order(client, number: str) -> Order:
 def upsert_batch(request, payload: OrderBatchIn):
     """All or nothing: one bad order refuses the batch, and each bad order's fields are
     named `orders[<index>].<field>` in the error."""
-    client = client_with(request, Scope.ORDERS_WRITE)
+    client = request.auth.client
     return _upsert(client, [order.dict() for order in payload.orders], batch=True)
 
 
@@ -107,7 +107,7 @@ def upsert_batch(request, payload: OrderBatchIn):
     summary="Create an order, or update a known one's progress",
 )
 def upsert_one(request, payload: OrderIn):
-    client = client_with(request, Scope.ORDERS_WRITE)
+    client = request.auth.client
     result = _upsert(client, [payload.dict()], batch=False)
     return Status(201 if result.created else 200, _order(client, payload.order_number))
 
@@ -116,7 +116,7 @@ def upsert_one(request, payload: OrderIn):
 def update_one(request, order_number: str, payload: OrderFields):
     """The consumer, store, amount and payment time must be the order's own: only the
     progress (shipping, delivery, completion, refunds, postage, title) changes."""
-    client = client_with(request, Scope.ORDERS_WRITE)
+    client = request.auth.client
     _order(client, order_number)
     _upsert(client, [{**payload.dict(), "order_number": order_number}], batch=False)
     return _order(client, order_number)
@@ -124,4 +124,4 @@ def update_one(request, order_number: str, payload: OrderFields):
 
 @router.get("/{order_number}", response=OrderOut, summary="One order")
 def read_one(request, order_number: str):
-    return _order(client_with(request, Scope.ORDERS_WRITE), order_number)
+    return _order(request.auth.client, order_number)

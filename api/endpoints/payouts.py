@@ -11,11 +11,11 @@ from deposits import selectors, services
 from deposits.forms import MarkFailedForm, PaymentReferenceForm
 from deposits.models import Disbursement
 
-from ..auth import client_with
+from ..auth import ApiKeyAuth
 from ..models import Scope
 from .complaints import _valid
 
-router = Router(tags=["payouts"])
+router = Router(tags=["payouts"], auth=ApiKeyAuth(Scope.DISBURSEMENTS_WRITE))
 DEFAULT_PAGE = 100
 MAX_PAGE = 500
 
@@ -74,15 +74,13 @@ class FailedIn(Schema):
     reason: str
 
 
-def _payout(request, payout_id: int) -> Disbursement:
-    client_with(request, Scope.DISBURSEMENTS_WRITE)
+def _payout(payout_id: int) -> Disbursement:
     return get_object_or_404(Disbursement, pk=payout_id)
 
 
 @router.get("", response=PayoutPage, summary="Payouts to send, oldest first")
 def payouts_to_send(request, filters: Query[PayoutFilters]):
     """The console's "Payouts to send": pending, each with where it goes."""
-    client_with(request, Scope.DISBURSEMENTS_WRITE)
     payouts = selectors.payouts_to_send().order_by("pk")
     if filters.after is not None:
         payouts = payouts.filter(pk__gt=filters.after)
@@ -94,13 +92,13 @@ def payouts_to_send(request, filters: Query[PayoutFilters]):
 
 @router.get("/{payout_id}", response=PayoutOut, summary="One payout")
 def read_payout(request, payout_id: int):
-    return _payout(request, payout_id)
+    return _payout(payout_id)
 
 
 @router.post("/{payout_id}/sent", response=PayoutOut, summary="Report a payout sent")
 def mark_sent(request, payout_id: int, payload: SentIn):
     """Reporting it again with the same reference answers the same, and changes nothing."""
-    payout = _payout(request, payout_id)
+    payout = _payout(payout_id)
     data = _valid(
         PaymentReferenceForm(
             {
@@ -120,7 +118,7 @@ def mark_sent(request, payout_id: int, payload: SentIn):
 @router.post("/{payout_id}/failed", response=PayoutOut, summary="Report a payout failed")
 def mark_failed(request, payout_id: int, payload: FailedIn):
     """Reporting it again answers the same, and changes nothing."""
-    payout = _payout(request, payout_id)
+    payout = _payout(payout_id)
     data = _valid(MarkFailedForm({"reason": payload.reason}))
     return services.mark_disbursement_failed(
         disbursement=payout, reason=data["reason"], actor=request.auth.client.user
