@@ -8,12 +8,14 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from disputes import selectors, services
+from disputes.downloads import evidence_download
 from disputes.forms import EvidenceForm, MessageForm, OfferForm, RefuseForm
 from disputes.models import Complaint
 from disputes.timeline import timeline
@@ -181,13 +183,15 @@ def _complaint(request, number: str) -> Complaint:
     "", response=ComplaintPage, summary="The store's complaints, least recently changed first"
 )
 def list_complaints(request, filters: Query[ComplaintFilters]):
-    """Ordered by (updated_at, number's id): to follow changes, keep the last page's
-    `next_cursor`, or ask again with `updated_since`."""
+    """Ordered by (updated_at, id): to follow changes, keep the last page's `next_cursor`,
+    or ask again with `updated_since` (without an offset: Beijing time)."""
     complaints = selectors.complaints_of_merchant(request.auth.client.merchant)
     if filters.status:
         complaints = complaints.filter(status=filters.status)
-    if filters.updated_since:
-        complaints = complaints.filter(updated_at__gte=filters.updated_since)
+    if since := filters.updated_since:
+        if timezone.is_naive(since):
+            since = timezone.make_aware(since)
+        complaints = complaints.filter(updated_at__gte=since)
     if filters.cursor:
         updated_at, pk = _position(filters.cursor)
         complaints = complaints.filter(
@@ -202,6 +206,15 @@ def list_complaints(request, filters: Query[ComplaintFilters]):
 @router.get("/{number}", response=ComplaintDetail, summary="One complaint with its timeline")
 def read_complaint(request, number: str):
     return _complaint(request, number)
+
+
+@router.get(
+    "/{number}/evidence/{evidence_id}/file",
+    summary="One piece of evidence's file, as an attachment",
+    response={200: None},
+)
+def evidence_file(request, number: str, evidence_id: int):
+    return evidence_download(_complaint(request, number), evidence_id)
 
 
 # --- answering ----------------------------------------------------------------------------

@@ -8,7 +8,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from disputes.models import Complaint, Evidence, Message, Offer
-from tests.factories import PNG_BYTES, ComplaintFactory, MessageFactory, OrderFactory
+from tests.factories import (
+    PNG_BYTES,
+    ComplaintFactory,
+    EvidenceFactory,
+    MessageFactory,
+    OrderFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -63,8 +69,12 @@ def test_the_list_filters_by_status_and_change_time(store_erp, store, complaint)
     settled = ComplaintFactory(order=OrderFactory(merchant=store), status="settled")
     Complaint.objects.filter(pk=complaint.pk).update(updated_at=timezone.now() - timedelta(days=2))
     assert _numbers(store_erp.get(COMPLAINTS, {"status": "settled"})) == [settled.number]
-    since = (timezone.now() - timedelta(days=1)).isoformat()
-    assert _numbers(store_erp.get(COMPLAINTS, {"updated_since": since})) == [settled.number]
+    since = timezone.now() - timedelta(days=1)
+    assert _numbers(store_erp.get(COMPLAINTS, {"updated_since": since.isoformat()})) == [
+        settled.number
+    ]
+    beijing = timezone.localtime(since).replace(tzinfo=None).isoformat()
+    assert _numbers(store_erp.get(COMPLAINTS, {"updated_since": beijing})) == [settled.number]
     assert store_erp.get(COMPLAINTS, {"status": "happy"}).status_code == 422
 
 
@@ -181,6 +191,18 @@ def test_evidence_is_uploaded_as_multipart(store_erp, complaint):
     [stored] = response.json()
     assert (stored["party"], stored["original_name"]) == ("merchant", "shipped.png")
     assert Evidence.objects.filter(complaint=complaint, party="merchant").count() == 1
+
+
+def test_evidence_files_are_downloaded_only_from_the_clients_store(store_erp, complaint, elsewhere):
+    mine = EvidenceFactory(complaint=complaint)
+    theirs = EvidenceFactory(complaint=elsewhere)
+    response = store_erp.get(f"{COMPLAINTS}/{complaint.number}/evidence/{mine.pk}/file")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    assert b"".join(response.streaming_content) == PNG_BYTES
+    for number, evidence in ((complaint.number, theirs), (elsewhere.number, theirs)):
+        url = f"{COMPLAINTS}/{number}/evidence/{evidence.pk}/file"
+        assert store_erp.get(url).status_code == 404
 
 
 def test_a_file_that_is_no_image_or_pdf_is_refused_and_nothing_is_kept(store_erp, complaint):
