@@ -35,7 +35,6 @@ STATUS_ERRORS = {
     404: ("not_found", lambda: _("Nothing here, or nothing this client may see.")),
     405: ("method_not_allowed", lambda: _("This address does not accept this method.")),
     413: ("too_large", lambda: _("The request is too large.")),
-    415: ("unsupported_media_type", lambda: _("Send JSON, or multipart for files.")),
     422: ("invalid", lambda: _("Some of what was sent is not valid.")),
     429: ("rate_limited", lambda: _("Too many requests: wait, then try again.")),
     500: ("server_error", lambda: _("Something went wrong on our side; try again later.")),

@@ -79,6 +79,18 @@ def test_unknown_addresses_and_methods_answer_in_the_error_shape(store_erp):
     assert _error(wrong_method)["code"] == "method_not_allowed"
 
 
+def test_a_body_that_is_not_json_is_400(store_erp, store):
+    complaint = ComplaintFactory(order=OrderFactory(merchant=store))
+    response = store_erp.http.post(
+        f"{COMPLAINTS}/{complaint.number}/messages",
+        "{not json",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {store_erp.secret}",
+    )
+    assert response.status_code == 400
+    assert _error(response)["code"] == "bad_request"
+
+
 def test_input_the_schema_refuses_names_each_field(store_erp, store):
     complaint = ComplaintFactory(order=OrderFactory(merchant=store))
     response = store_erp.post(
