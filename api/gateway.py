@@ -1,10 +1,18 @@
-"""What every call of the integration API passes through before and after its endpoint:
-the key, the client's rate, the idempotency key, the error shape, the call log.
+"""What every call of the integration API passes through before and after its endpoint.
 
-A middleware rather than django-ninja's auth hook, because the idempotency record and the
-call log need the authenticated client around the whole call, including the answers
-django-ninja or Django give on their own (404 of an unknown address, 405, 500): each of
-those is rewritten here into the API's one error shape.
+Two middlewares:
+
+- `ApiEdgeMiddleware`, before the session middleware: drops the browser's cookies, and
+  puts any error answer given outside the gateway (the body-size limit's 413) in the API's
+  one error shape.
+- `ApiGatewayMiddleware`, after the language is chosen: the key, the client's rate, the
+  idempotency key, the call log; and the error shape of the answers django-ninja or
+  Django give on their own (404 of an unknown address, 405, 500), rewritten before an
+  idempotency record keeps them.
+
+The key is checked here rather than in django-ninja's auth hook because the idempotency
+record and the call log need the client around the whole call; the scopes are checked by
+django-ninja (`api.auth`), before an endpoint reads its input.
 """
 
 import time
@@ -48,7 +56,22 @@ def _is_json(response) -> bool:
     return response.get("Content-Type", "").startswith("application/json")
 
 
-class CookieFreeApiMiddleware:
+def _is_api_call(request) -> bool:
+    return request.path_info.startswith(PREFIX) and request.path_info not in PUBLIC_PATHS
+
+
+def _in_error_shape(response):
+    """`response` itself, or, for an error answer that is not JSON, the API's own."""
+    if response.status_code < 400 or _is_json(response):
+        return response
+    shaped = for_status(response.status_code)
+    if response.has_header("Connection"):
+        # The 413 leaves its body unread on the connection, which must not be reused.
+        shaped["Connection"] = response["Connection"]
+    return shaped
+
+
+class ApiEdgeMiddleware:
     """The API is called with a key, never a cookie: a browser's cookies are dropped before
     the session, login and language middleware read them. So a call opens no session and
     sets no cookie, a console login in the same browser (Swagger UI's "Try it out") cannot
@@ -59,9 +82,10 @@ class CookieFreeApiMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path_info.startswith(PREFIX) and request.path_info not in PUBLIC_PATHS:
-            request.COOKIES = {}
-        return self.get_response(request)
+        if not _is_api_call(request):
+            return self.get_response(request)
+        request.COOKIES = {}
+        return _in_error_shape(self.get_response(request))
 
 
 class ApiGatewayMiddleware:
@@ -69,7 +93,7 @@ class ApiGatewayMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not request.path_info.startswith(PREFIX) or request.path_info in PUBLIC_PATHS:
+        if not _is_api_call(request):
             return self.get_response(request)
         started = time.monotonic()
         key = _presented_key(request)
@@ -106,7 +130,4 @@ class ApiGatewayMiddleware:
         return response
 
     def _answer(self, request):
-        response = self.get_response(request)
-        if response.status_code >= 400 and not _is_json(response):
-            return for_status(response.status_code)
-        return response
+        return _in_error_shape(self.get_response(request))

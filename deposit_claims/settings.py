@@ -58,7 +58,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After the probes and static files, which would only drown the log.
     "common.middleware.RequestLogMiddleware",
-    "api.gateway.CookieFreeApiMiddleware",
+    # The integration API's calls carry no cookie into the session and login middleware.
+    "api.gateway.ApiEdgeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

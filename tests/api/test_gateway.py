@@ -79,6 +79,14 @@ def test_unknown_addresses_and_methods_answer_in_the_error_shape(store_erp):
     assert _error(wrong_method)["code"] == "method_not_allowed"
 
 
+def test_a_body_over_the_size_limit_is_413_in_the_error_shape(settings, store_erp):
+    settings.MAX_REQUEST_BODY_BYTES = 100
+    response = store_erp.post("/api/v1/orders/batch", {"orders": [{"item_title": "x" * 200}]})
+    assert response.status_code == 413
+    assert _error(response)["code"] == "too_large"
+    assert response["Connection"] == "close"
+
+
 def test_a_body_that_is_not_json_is_400(store_erp, store):
     complaint = ComplaintFactory(order=OrderFactory(merchant=store))
     response = store_erp.http.post(
