@@ -4,15 +4,17 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
+from django.test.client import encode_multipart
 from django.utils import timezone
 
 from api.endpoints import complaints as complaint_endpoints
 from api.models import ApiCall, IdempotencyRecord
 from deposit_claims.tasks import housekeeping
-from disputes.models import Message
-from tests.factories import ComplaintFactory, OrderFactory
+from disputes.models import Evidence, Message
+from tests.factories import PNG_BYTES, ComplaintFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +59,24 @@ def test_a_refusal_is_replayed_too(store_erp, complaint):
     )
     assert first.status_code == again.status_code == 422
     assert again.content == first.content
+
+
+def test_an_upload_sent_again_with_another_multipart_boundary_is_a_replay(store_erp, complaint):
+    def upload(boundary):
+        photo = SimpleUploadedFile("photo.png", PNG_BYTES, content_type="image/png")
+        return store_erp.http.generic(
+            "POST",
+            f"/api/v1/complaints/{complaint.number}/evidence",
+            encode_multipart(boundary, {"kind": "photo", "files": [photo]}),
+            content_type=f"multipart/form-data; boundary={boundary}",
+            HTTP_AUTHORIZATION=f"Bearer {store_erp.secret}",
+            HTTP_IDEMPOTENCY_KEY="upload-1",
+        )
+
+    first, again = upload("first-boundary"), upload("second-boundary")
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert Evidence.objects.filter(complaint=complaint).count() == 1
 
 
 def test_the_same_key_with_another_body_or_address_is_409(store_erp, complaint):
