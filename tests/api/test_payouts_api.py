@@ -1,8 +1,13 @@
 """The payment system reads the payouts to send and reports each one sent or failed."""
 
+from decimal import Decimal
+
 import pytest
 
+from deposits import services
+from deposits.destinations import Destination
 from deposits.models import Disbursement
+from tests.factories import ConsumerFactory, DepositAccountFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -28,11 +33,24 @@ def test_the_queue_lists_neither_sent_nor_waiting_payouts(payment_system, pendin
     assert payment_system.get(PAYOUTS).json()["items"] == []
 
 
-def test_the_queue_costs_a_few_queries_however_long(
-    payment_system, pending_payout, django_assert_max_num_queries
-):
+def test_the_queue_costs_a_few_queries_however_long(payment_system, django_assert_max_num_queries):
+    account = DepositAccountFactory(paid_in=Decimal("100000.00"))
+    for n in range(20):
+        services.pay_out(
+            account=account,
+            reference=f"complaint:TS{n}",
+            amount=Decimal("10.00"),
+            payee=ConsumerFactory(),
+            destination=Destination.of(method=Disbursement.Method.ALIPAY, number="13812341234"),
+            idempotency_key=f"payout-{n}",
+        )
     with django_assert_max_num_queries(6):
-        assert payment_system.get(PAYOUTS).status_code == 200
+        response = payment_system.get(PAYOUTS, {"limit": 15})
+    page = response.json()
+    assert len(page["items"]) == 15
+    rest = payment_system.get(PAYOUTS, {"after": page["next_after"]}).json()
+    assert len(rest["items"]) == 5
+    assert rest["next_after"] is None
 
 
 def _sent(caller, payout, reference="AP-2026-1"):
