@@ -108,14 +108,18 @@ def test_a_key_older_than_a_day_is_forgotten_and_acts_again(store_erp, complaint
     assert Message.objects.filter(complaint=complaint).count() == 2
 
 
-def test_expired_keys_are_deleted_by_housekeeping(store_erp, complaint):
+def test_expired_keys_and_calls_past_90_days_are_deleted_by_housekeeping(store_erp, complaint):
     _message(store_erp, complaint)
     _message(store_erp, complaint, key="msg-2")
     IdempotencyRecord.objects.filter(key="msg-1").update(
         created_at=timezone.now() - timedelta(hours=25)
     )
+    ApiCall.objects.filter(idempotency_key="msg-1").update(
+        created_at=timezone.now() - timedelta(days=91)
+    )
     housekeeping.delay()
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["msg-2"]
+    assert list(ApiCall.objects.values_list("idempotency_key", flat=True)) == ["msg-2"]
 
 
 def test_an_overlong_key_is_400(store_erp, complaint):
