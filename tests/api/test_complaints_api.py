@@ -7,7 +7,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from disputes.models import Complaint, Evidence, Message, Offer
+from disputes import services
+from disputes.models import Complaint, Evidence, Message, Notification, Offer
+from outbox.models import OutboundMessage
 from tests.factories import (
     PNG_BYTES,
     ComplaintFactory,
@@ -176,6 +178,14 @@ def test_a_message_is_posted_for_the_store(store_erp, complaint):
         store_erp.client.user,
         "已发货。",
     )
+
+
+def test_the_stores_client_is_never_mailed_the_notices_its_store_gets(store_erp, complaint):
+    services.post_message(complaint=complaint, author=complaint.consumer, body="还没收到。")
+    service_login = store_erp.client.user
+    assert Notification.objects.filter(user=service_login).exists()
+    assert not OutboundMessage.objects.filter(recipient__startswith="api-").exists()
+    assert (service_login.email_address, service_login.mobile) == ("", "")
 
 
 def test_evidence_is_uploaded_as_multipart(store_erp, complaint):
