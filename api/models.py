@@ -9,6 +9,7 @@ payment system's login holds the finance permission. Keys are stored only as dig
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -102,3 +103,65 @@ class ApiKey(models.Model):
 
     def __str__(self):
         return f"{self.prefix}…"
+
+
+class ApiCall(models.Model):
+    """One call a client made, kept for the console: who, what, how it ended, how long."""
+
+    client = models.ForeignKey(
+        ApiClient, on_delete=models.CASCADE, related_name="calls", verbose_name=_("client")
+    )
+    key = models.ForeignKey(
+        ApiKey,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="calls",
+        verbose_name=_("key"),
+    )
+    method = models.CharField(_("method"), max_length=10)
+    path = models.CharField(_("path"), max_length=300)
+    status = models.PositiveSmallIntegerField(_("status"))
+    idempotency_key = models.CharField(_("idempotency key"), max_length=255, blank=True)
+    replayed = models.BooleanField(_("replayed"), default=False)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"))
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("API call")
+        verbose_name_plural = _("API calls")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The console's list of one client's calls, newest first.
+            models.Index(fields=["client", "-created_at"], name="api_call_client_recent"),
+            models.Index(fields=["-created_at"], name="api_call_recent"),
+        ]
+
+    def __str__(self):
+        return f"{self.method} {self.path} {self.status}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a POST a client sent with an `Idempotency-Key`, replayed for the
+    same key. A record without a status is a request still running."""
+
+    client = models.ForeignKey(
+        ApiClient, on_delete=models.CASCADE, related_name="+", verbose_name=_("client")
+    )
+    key = models.CharField(_("idempotency key"), max_length=255)
+    method = models.CharField(_("method"), max_length=10)
+    path = models.CharField(_("path"), max_length=300)
+    request_digest = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(_("status"), null=True)
+    response_body = models.BinaryField(default=b"")
+    response_content_type = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [
+            models.UniqueConstraint(fields=["client", "key"], name="api_idempotency_once"),
+        ]
+
+    def __str__(self):
+        return self.key

@@ -62,9 +62,11 @@ def _checked_scopes(scopes, merchant) -> list[str]:
 
 
 def _service_login(name: str):
-    """The login a client acts through: no password, so nobody can sign in with it."""
+    """The login a client acts through: no password, so nobody can sign in with it; and
+    neither an e-mail address nor a mobile number, so the notices its store's staff get
+    are never mailed or texted to it (`disputes.notifications.channels_of`)."""
     user = get_user_model().objects.create_user(
-        username=f"api-{secrets.token_hex(6)}@api.invalid", display_name=name[:60]
+        username=f"api-{secrets.token_hex(6)}", display_name=name[:60]
     )
     user.set_unusable_password()
     user.save(update_fields=["password"])
@@ -161,3 +163,12 @@ def authenticate(secret: str, *, now: datetime | None = None) -> ApiKey | None:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
     return key
+
+
+@atomic_service
+def set_client_active(*, actor, client: ApiClient, active: bool) -> ApiClient:
+    """Switch a client off (every key stops at once) or on again (its live keys work)."""
+    _check_superuser(actor)
+    ApiClient.objects.filter(pk=client.pk).update(is_active=active)
+    client.is_active = active
+    return client

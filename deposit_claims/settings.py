@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After the probes and static files, which would only drown the log.
     "common.middleware.RequestLogMiddleware",
+    # The integration API's calls carry no cookie into the session and login middleware.
+    "api.gateway.ApiEdgeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -71,6 +73,9 @@ MIDDLEWARE = [
     # Names the console user on each history row of a policy, rule or holiday.
     "simple_history.middleware.HistoryRequestMiddleware",
     "common.middleware.RequestBodyLimitMiddleware",
+    # The integration API's key, rate, idempotency and call log (api/gateway.py); after the
+    # language is chosen and the body's size checked.
+    "api.gateway.ApiGatewayMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -226,6 +231,8 @@ WHITENOISE_USE_FINDERS = True
 # A request's body: at most this much in all, refused before it is read (each evidence
 # file is also at most 10 MB); the proxy in front must allow as much and no more
 # (nginx: client_max_body_size 50m). Form fields besides files: Django's 2.5 MB.
+# Calls one client of the integration API may make (django-ratelimit's rate syntax).
+API_RATE_PER_CLIENT = env("DJANGO_API_RATE_PER_CLIENT", default="600/m")
 MAX_REQUEST_BODY_BYTES = env.int("DJANGO_MAX_REQUEST_BYTES", default=50 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import views as account_views
+from api.v1 import api as api_v1
 
 from . import views
 
@@ -13,4 +14,5 @@ urlpatterns = [
     path("", include("deposits.urls")),
     path("", include("disputes.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", api_v1.urls),
 ]

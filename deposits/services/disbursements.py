@@ -1,6 +1,6 @@
 """Sending disbursements: sent, failed, retried."""
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +18,12 @@ from .payout_accounts import (
 # --- sending disbursements --------------------------------------------------------------
 
 
+def _check_finance(actor) -> None:
+    """Only finance records what happened to a payout, whichever page or API reports it."""
+    if not actor.has_perm("deposits.send_disbursement"):
+        raise PermissionDenied(_("Only finance records what happens to a payout."))
+
+
 @atomic_service
 def mark_disbursement_sent(
     *,
@@ -28,6 +34,7 @@ def mark_disbursement_sent(
 ) -> Disbursement:
     """Finance sent the money. `destination_version`, from the page finance sent it from,
     refuses the step when the payee changed the account since that page was shown."""
+    _check_finance(actor)
     external_reference = _required_text(external_reference, label=_("The payment reference"))
     disbursement = _lock_disbursement(disbursement)
     if (
@@ -80,6 +87,7 @@ def _awaiting_account(disbursement: Disbursement) -> ValidationError:
 
 @atomic_service
 def mark_disbursement_failed(*, disbursement: Disbursement, reason: str, actor) -> Disbursement:
+    _check_finance(actor)
     reason = _required_text(reason, label=_("The reason"))
     disbursement = _lock_disbursement(disbursement)
     if disbursement.status == Disbursement.Status.FAILED:
@@ -101,6 +109,7 @@ def mark_disbursement_failed(*, disbursement: Disbursement, reason: str, actor) 
 
 @atomic_service
 def retry_disbursement(*, disbursement: Disbursement, actor) -> Disbursement:
+    _check_finance(actor)
     disbursement = _lock_disbursement(disbursement)
     if disbursement.status != Disbursement.Status.FAILED:
         raise ValidationError(

@@ -2,7 +2,15 @@
 orders, changing store facts, and the owner's management of the staff. The public names
 are importable from here."""
 
-from .orders import ImportResult, OrderImportError, import_orders
+from .orders import (
+    ROW,
+    ImportResult,
+    OrderImportError,
+    OrderRowsError,
+    RowError,
+    import_orders,
+    upsert_orders,
+)
 from .staff import (
     INVALID_INVITATION,
     STAFF_REMOVED,
@@ -18,11 +26,14 @@ from .store_facts import STORE_FACTS_CHANGED, change_store_facts
 
 __all__ = [
     "INVALID_INVITATION",
+    "ROW",
     "STAFF_REMOVED",
     "STORE_FACTS_CHANGED",
     "Grants",
     "ImportResult",
     "OrderImportError",
+    "OrderRowsError",
+    "RowError",
     "accept_invitation",
     "change_staff_grants",
     "change_store_facts",
@@ -30,5 +41,6 @@ __all__ = [
     "invite_staff",
     "refusal_to_join",
     "remove_staff",
+    "upsert_orders",
     "withdraw_invitation",
 ]

@@ -17,6 +17,7 @@ from tests.factories import (
     MerchantMemberFactory,
     OrderFactory,
     SeniorReviewerFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -683,6 +684,11 @@ def test_adjustments_that_break_the_ledger_are_refused(account, changes, expecte
 
 
 @pytest.fixture
+def finance():
+    return FinanceUserFactory()
+
+
+@pytest.fixture
 def disbursement(account):
     return pay(account, D("100.00"), key="p").disbursement
 
@@ -698,33 +704,49 @@ def test_finance_marks_a_disbursement_sent_with_its_reference(disbursement):
     assert disbursement.sent_at is not None
 
 
-def test_marking_sent_needs_the_payment_reference(disbursement):
+def test_marking_sent_needs_the_payment_reference(disbursement, finance):
     with pytest.raises(ValidationError):
         services.mark_disbursement_sent(
-            disbursement=disbursement, external_reference="", actor=None
+            disbursement=disbursement, external_reference="", actor=finance
         )
 
 
-def test_a_sent_disbursement_is_final(disbursement):
+def test_a_sent_disbursement_is_final(disbursement, finance):
     services.mark_disbursement_sent(
-        disbursement=disbursement, external_reference="ALI-1", actor=None
+        disbursement=disbursement, external_reference="ALI-1", actor=finance
     )
     with pytest.raises(ValidationError):
-        services.mark_disbursement_failed(disbursement=disbursement, reason="bounced", actor=None)
+        services.mark_disbursement_failed(
+            disbursement=disbursement, reason="bounced", actor=finance
+        )
     with pytest.raises(ValidationError):
-        services.retry_disbursement(disbursement=disbursement, actor=None)
+        services.retry_disbursement(disbursement=disbursement, actor=finance)
     with pytest.raises(ValidationError):
         services.mark_disbursement_sent(
-            disbursement=disbursement, external_reference="ALI-2", actor=None
+            disbursement=disbursement, external_reference="ALI-2", actor=finance
         )
 
 
-def test_a_failed_disbursement_is_retried_as_pending(disbursement):
+def test_only_finance_records_what_happened_to_a_payout(disbursement):
+    for not_finance in (UserFactory(), UserFactory(is_staff=True)):
+        with pytest.raises(PermissionDenied):
+            services.mark_disbursement_sent(
+                disbursement=disbursement, external_reference="ALI-1", actor=not_finance
+            )
+        with pytest.raises(PermissionDenied):
+            services.mark_disbursement_failed(
+                disbursement=disbursement, reason="x", actor=not_finance
+            )
+    disbursement.refresh_from_db()
+    assert disbursement.status == "pending"
+
+
+def test_a_failed_disbursement_is_retried_as_pending(disbursement, finance):
     services.mark_disbursement_failed(
-        disbursement=disbursement, reason="Account closed", actor=None
+        disbursement=disbursement, reason="Account closed", actor=finance
     )
-    services.retry_disbursement(disbursement=disbursement, actor=None)
+    services.retry_disbursement(disbursement=disbursement, actor=finance)
     disbursement.refresh_from_db()
     assert (disbursement.status, disbursement.attempts) == ("pending", 2)
     with pytest.raises(ValidationError):
-        services.retry_disbursement(disbursement=disbursement, actor=None)
+        services.retry_disbursement(disbursement=disbursement, actor=finance)

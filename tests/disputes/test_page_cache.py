@@ -24,7 +24,7 @@ from disputes import services
 from disputes.deadlines import process_due_complaints
 from disputes.models import Complaint
 from merchants.models import Merchant
-from tests.factories import ConsumerFactory, OrderFactory
+from tests.factories import ConsumerFactory, OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -269,7 +269,9 @@ def test_a_payout_sent_shows_on_the_complaint_page(client, complaint, consumer, 
     client.force_login(consumer)
     _served_twice(client, _complaint_url(complaint))
     ledger.mark_disbursement_sent(
-        disbursement=payout.disbursement, external_reference="ALI-1", actor=store.owner
+        disbursement=payout.disbursement,
+        external_reference="ALI-1",
+        actor=UserFactory(is_superuser=True),
     )
     _page, queries = _get(client, _complaint_url(complaint))
     assert queries > 5
