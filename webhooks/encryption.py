@@ -70,7 +70,7 @@ def check_production_keys(app_configs=None, **kwargs) -> list[checks.CheckMessag
         return [
             checks.Error(
                 "Webhook secrets are encrypted with the development key.",
-                hint="Set DJANGO_WEBHOOK_SECRET_KEYS to a key of your own (docs/webhooks.md).",
+                hint="Set DJANGO_WEBHOOK_SECRET_KEYS to a key of your own (docs/api.md, Webhooks).",
                 id="webhooks.E003",
             )
         ]
