@@ -3,6 +3,7 @@
 from collections import defaultdict
 from datetime import datetime
 
+from django.db.models import prefetch_related_objects
 from django_fsm import has_transition_perm
 from django_fsm_log.models import StateLog
 
@@ -74,14 +75,13 @@ def charge_deposits(*, complaints: list[Complaint], now: datetime) -> list[Compl
 
 
 def _with_decisions(complaints: list[Complaint]) -> list[Complaint]:
-    """The complaints again, with what a charge reads: the deposit, where the consumer is
-    paid, the decisions and their lines (the caller holds the rows' locks)."""
-    return list(
-        Complaint.objects.filter(pk__in=[c.pk for c in complaints])
-        .select_related("order", "merchant__deposit_account", "consumer", "payout_destination")
-        .prefetch_related("decisions__lines")
-        .order_by("due_at", "pk")
+    """The claimed complaints with what a charge reads besides them: the deposit, where
+    the consumer is paid, the decisions and their lines (the caller read the complaints
+    under their locks; they are not read again)."""
+    prefetch_related_objects(
+        complaints, "merchant__deposit_account", "payout_destination", "decisions__lines"
     )
+    return complaints
 
 
 def _amount(lines, *, paid: bool):
