@@ -12,6 +12,7 @@ from statistics import median
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.models import User
 from deposits import services as ledger
 from deposits.destinations import Destination
 from disputes import selectors, services
@@ -74,6 +75,29 @@ def _bump_limit_row(spec: tuple[int, float]) -> int:
                     cursor.execute(lock)
                     cursor.execute(update)
             done += batch
+    return done
+
+
+# --- what Django's ORM allows a transaction of as many statements -------------------------
+
+# The statements each service runs per call besides BEGIN and COMMIT, as its statement test
+# pins them (tests/deposits/test_payout_statements.py, tests/disputes/
+# test_filing_statements.py, test_decision_statements.py; their budgets less the test's
+# savepoint), and how many processes its figure runs in.
+ORM_FLOORS = {"payout": (6, PROCESSES), "filing": (12, 1), "decision": (19, PROCESSES)}
+
+
+def _orm_reads(spec: tuple[int, int, float]) -> int:
+    """Transactions of `statements` ORM reads of one row by primary key, for `seconds`:
+    the cheapest statement the ORM makes, so no service of as many statements is faster."""
+    user_id, statements, seconds = spec
+    done = 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with transaction.atomic():
+            for _ in range(statements):
+                User.objects.filter(pk=user_id).first()
+        done += 1
     return done
 
 
@@ -203,6 +227,18 @@ def _limit_figure(options: MoneyOptions, batch: int, processes: int) -> Figure:
     )
 
 
+def _orm_floor_figure(options: MoneyOptions, service: str) -> Figure:
+    statements, processes = ORM_FLOORS[service]
+    return _figure(
+        f"limit: a transaction of {statements} ORM reads ({service}'s statements), "
+        f"{_processes(processes)}",
+        f"a bare loop of transactions, each {statements} `User.objects.filter(pk=…).first()`, "
+        f"for {options.limit_seconds:g} s {_at_once(processes)}: the least Django's ORM and "
+        f"PostgreSQL's round trips cost a transaction of as many statements as a {service} "
+        "runs, whatever it writes",
+    )
+
+
 def _sweep_figure(options: MoneyOptions, processes: int) -> Figure:
     return _figure(
         f"deadline sweep (silent merchant → escalate with hold), {_processes(processes)}",
@@ -283,6 +319,7 @@ class MoneyBench:
             for batch in (1, BATCH)
             for processes in (1, PROCESSES)
         }
+        self.orm_floors = {s: _orm_floor_figure(options, s) for s in ORM_FLOORS}
         self.sweeps = {p: _sweep_figure(options, p) for p in (1, PROCESSES)}
         self.decisions = _decisions_figure(options)
         self.pay_outs = {p: _pay_out_figure(options, p) for p in (1, PROCESSES)}
@@ -293,7 +330,8 @@ class MoneyBench:
         self._queued: dict[str, list[int]] = {}
 
     def figures(self) -> list[Figure]:
-        figures = [*self.limits.values(), *self.sweeps.values(), self.decisions]
+        figures = [*self.limits.values(), *self.orm_floors.values()]
+        figures += [*self.sweeps.values(), self.decisions]
         figures += [*self.pay_outs.values(), self.charges, self.pay_out_batches, self.filing]
         self._compare_with_limits()
         self._describe_side_effects(figures)
@@ -304,6 +342,8 @@ class MoneyBench:
             print(f"money figures: run {run + 1} of {runs}", file=sys.stderr)
             for (batch, processes), figure in self.limits.items():
                 self._limit_rows(figure, batch, processes)
+            for service, figure in self.orm_floors.items():
+                self._orm_floor(figure, service)
             for processes, figure in self.sweeps.items():
                 self._sweep(figure, processes)
             self._decisions()
@@ -334,6 +374,12 @@ class MoneyBench:
         moved = _limit_row_value() - before
         problems = [] if moved == done else [f"the row moved {moved} for {done} updates"]
         self._record(figure, done, outcome, problems)
+
+    def _orm_floor(self, figure: Figure, service: str) -> None:
+        statements, processes = ORM_FLOORS[service]
+        spec = (self.world.reviewer.pk, statements, self.options.limit_seconds)
+        outcome = run_in_processes(_orm_reads, [spec] * processes)
+        self._record(figure, sum(outcome.values), outcome, [])
 
     def _sweep(self, figure: Figure, processes: int) -> None:
         complaints = self.world.silent_complaints(self.options.sweep_complaints)
@@ -432,6 +478,21 @@ class MoneyBench:
             figure.limit = limit(*key)
             if figure is not self.filing:
                 figure.limit += f"; batched {limit(BATCH, key[1])}"
+        floors = {
+            "decision": [self.decisions],
+            "payout": [self.pay_outs[PROCESSES]],
+            "filing": [self.filing],
+        }
+        for service, figures in floors.items():
+            values = self.orm_floors[service].values
+            if not values:
+                continue
+            statements, processes = ORM_FLOORS[service]
+            for figure in figures:
+                figure.limit += (
+                    f"; ORM floor {median(values):,.0f}/s ({statements} reads a "
+                    f"transaction, {_processes(processes)})"
+                )
 
     def _describe_side_effects(self, figures: list[Figure]) -> None:
         for figure in figures:
