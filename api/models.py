@@ -25,7 +25,7 @@ STORE_SCOPES = frozenset({Scope.COMPLAINTS_READ, Scope.COMPLAINTS_WRITE})
 
 
 class ApiClient(models.Model):
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = models.CharField(_("client name"), max_length=100, unique=True)
     contact_email = models.EmailField(
         _("contact e-mail"), help_text=_("Told when the client's webhooks are turned off.")
     )
