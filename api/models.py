@@ -118,7 +118,7 @@ class ApiCall(models.Model):
         related_name="calls",
         verbose_name=_("key"),
     )
-    method = models.CharField(_("method"), max_length=10)
+    method = models.CharField(_("HTTP method"), max_length=10)
     path = models.CharField(_("path"), max_length=300)
     status = models.PositiveSmallIntegerField(_("status"))
     idempotency_key = models.CharField(_("idempotency key"), max_length=255, blank=True)
@@ -148,7 +148,7 @@ class IdempotencyRecord(models.Model):
         ApiClient, on_delete=models.CASCADE, related_name="+", verbose_name=_("client")
     )
     key = models.CharField(_("idempotency key"), max_length=255)
-    method = models.CharField(_("method"), max_length=10)
+    method = models.CharField(_("HTTP method"), max_length=10)
     path = models.CharField(_("path"), max_length=300)
     request_digest = models.CharField(max_length=64)
     response_status = models.PositiveSmallIntegerField(_("status"), null=True)

@@ -97,7 +97,7 @@ class Delivery(models.Model):
     """One event to one subscription: pending until a 2xx answer, or given up."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", _("Waiting to be sent")
         DELIVERED = "delivered", _("Delivered")
         GIVEN_UP = "given_up", _("Given up")
 
@@ -118,7 +118,7 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
     # Failures after this instant give the delivery up (a day after it was made or resent).
     give_up_after = models.DateTimeField(_("tried until"))
-    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("received at"), null=True, blank=True)
     given_up_at = models.DateTimeField(_("given up at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
@@ -146,7 +146,10 @@ class Delivery(models.Model):
 
 class DeliveryAttempt(models.Model):
     delivery = models.ForeignKey(
-        Delivery, on_delete=models.CASCADE, related_name="attempt_log", verbose_name=_("delivery")
+        Delivery,
+        on_delete=models.CASCADE,
+        related_name="attempt_log",
+        verbose_name=_("webhook delivery"),
     )
     attempted_at = models.DateTimeField(_("attempted at"))
     status_code = models.PositiveSmallIntegerField(_("status code"), null=True, blank=True)

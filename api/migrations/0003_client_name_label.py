@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('api', '0002_calls_and_idempotency'),
+        ("api", "0002_calls_and_idempotency"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='apiclient',
-            name='name',
-            field=models.CharField(max_length=100, unique=True, verbose_name='client name'),
+            model_name="apiclient",
+            name="name",
+            field=models.CharField(max_length=100, unique=True, verbose_name="client name"),
         ),
     ]

@@ -37,10 +37,10 @@ def call(base, key, method, path, body=None):
 def test_a_store_system_connected_in_the_console_answers_a_complaint_by_itself(
     open_page,
     parties,
-    receiver,
+    receiver,  # noqa: F811 - the fixture imported above
     language,
     viewport,
-    settings,  # noqa: F811
+    settings,
 ):
     settings.WEBHOOKS_ALLOW_LOCAL_HTTP = True
     root = UserFactory(

@@ -73,7 +73,7 @@ def test_plain_http_and_events_beyond_the_clients_scopes_are_refused(
         ADD,
         {"client": client.pk, "url": "https://erp.test/h", "event_types": ["payout.sent"]},
     )
-    assert "scopes" in str(page.context["adminform"].form.non_field_errors())
+    assert "payout.sent" in str(page.context["adminform"].form.non_field_errors())
     assert not Subscription.objects.exists()
 
 
