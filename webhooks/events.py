@@ -137,6 +137,14 @@ def _subscribers(state: _TransactionState, event_type: str, merchant_id: int | N
     ]
 
 
+def read_ahead(merchant_id: int) -> None:
+    """Read now the subscriptions this transaction's events about a store will need (the
+    store's and the payment system's, one query), so that a caller about to take a busy
+    lock does not read them while holding it."""
+    if connection.in_atomic_block:
+        _subscribers(_state(), EventType.PAYOUT_QUEUED, merchant_id)
+
+
 def record(
     event_type: str,
     *,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_noop
 
 from common.db import atomic_service
 from common.recorded_text import recorded
+from webhooks import events as webhook_events
 
 from ..destinations import Destination
 from ..models import ZERO, DepositAccount, Disbursement, LedgerEntry
@@ -135,6 +136,7 @@ def _pay_out_all(account: DepositAccount, requests: list[PayoutRequest]) -> list
     merchant = None
     if _may_fall_short(account, most_required, paying=paying):
         merchant = _store_with_categories(account)
+    webhook_events.read_ahead(account.merchant_id)
     account = _lock(account, store=False)
     earlier, held = _earlier_payouts_and_held(account, checked)
     results: list[PayoutResult | None] = []

@@ -12,6 +12,7 @@ from deposits.destinations import Destination
 from deposits.models import DepositAccount, Disbursement
 from deposits.policy import most_required_under, policy_in_force
 from tests.factories import ConsumerFactory
+from webhooks import events as webhook_events
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +78,16 @@ def test_a_payout_that_may_leave_the_store_short_reads_it_before_the_deposits_lo
     assert all(sql.index(read) < lock for read in store_reads(queries))
     account.refresh_from_db()
     assert account.top_up_amount_due == D("10000.00")
+
+
+def test_a_payout_reads_the_webhook_subscriptions_before_the_deposits_lock(well_covered):
+    webhook_events.forget_subscriptions()  # as in a transaction of its own
+    with CaptureQueriesContext(connection) as queries:
+        pay(well_covered, D("100.00"), key="p")
+    sql = [q["sql"] for q in queries.captured_queries]
+    lock = next(i for i, s in enumerate(sql) if s.startswith('SELECT "deposits_depositaccount"'))
+    [read] = [i for i, s in enumerate(sql) if '"webhooks_subscription"' in s]
+    assert read < lock
 
 
 def test_a_payout_on_an_old_copy_of_the_account_still_asks_for_the_top_up(account):
