@@ -1,77 +1,32 @@
-"""Subscription secrets at rest: encrypted with keys of their own, as `common.encryption`
-does for account numbers, never with SECRET_KEY or the account-number keys.
+"""Subscription secrets at rest: encrypted with keys of their own (`common.encryption`'s key
+ring), never with SECRET_KEY or the account-number keys, so rotating one never strands the
+other.
 
-`settings.WEBHOOK_SECRET_KEYS` (`DJANGO_WEBHOOK_SECRET_KEYS`, comma-separated Fernet keys)
-feeds a `MultiFernet`: the first key encrypts, every key decrypts. The platform must read
-the secret back to sign each delivery, so a digest would not do.
+`settings.WEBHOOK_SECRET_KEYS` (`DJANGO_WEBHOOK_SECRET_KEYS`, comma-separated Fernet keys):
+the first key encrypts, every key decrypts. The platform must read the secret back to sign
+each delivery, so a digest would not do.
 """
 
-from functools import lru_cache
+from common.encryption import KeyRing, UndecryptableError
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from django.conf import settings
-from django.core import checks
-
-
-class UndecryptableError(Exception):
-    """No configured key opens the token: a key was dropped while a secret still used it."""
-
-
-@lru_cache(maxsize=4)
-def _fernet(keys: tuple[str, ...]) -> MultiFernet:
-    return MultiFernet([Fernet(key) for key in keys])
+SECRETS = KeyRing(
+    setting="WEBHOOK_SECRET_KEYS",
+    development_setting="DEVELOPMENT_WEBHOOK_SECRET_KEY",
+    what="webhook secret",
+    check_id="webhooks",
+    docs="docs/api.md, Webhooks",
+)
+encrypt = SECRETS.encrypt
+decrypt = SECRETS.decrypt
 
 
-def _current() -> MultiFernet:
-    return _fernet(tuple(settings.WEBHOOK_SECRET_KEYS))
+# System checks are plain functions: Django marks each with its tags.
+def check_keys(app_configs=None, **kwargs):
+    return SECRETS.check_keys()
 
 
-def encrypt(text: str) -> str:
-    return _current().encrypt(text.encode()).decode()
+def check_production_keys(app_configs=None, **kwargs):
+    return SECRETS.check_production_keys()
 
 
-def decrypt(token: str) -> str:
-    try:
-        return _current().decrypt(token.encode()).decode()
-    except InvalidToken:
-        raise UndecryptableError(
-            "No key in DJANGO_WEBHOOK_SECRET_KEYS decrypts this webhook secret."
-        ) from None
-
-
-def check_keys(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    keys = settings.WEBHOOK_SECRET_KEYS
-    if not keys:
-        return [
-            checks.Error(
-                "DJANGO_WEBHOOK_SECRET_KEYS is empty: webhook secrets cannot be encrypted.",
-                id="webhooks.E001",
-            )
-        ]
-    errors = []
-    for position, key in enumerate(keys, start=1):
-        try:
-            Fernet(key)
-        except (ValueError, TypeError):
-            errors.append(
-                checks.Error(
-                    f"Key {position} of DJANGO_WEBHOOK_SECRET_KEYS is not a Fernet key.",
-                    hint="Make one with: python -c 'from cryptography.fernet import Fernet; "
-                    "print(Fernet.generate_key().decode())'",
-                    id="webhooks.E002",
-                )
-            )
-    return errors
-
-
-def check_production_keys(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    """`check --deploy`: production never encrypts with the key everyone can read."""
-    if settings.DEVELOPMENT_WEBHOOK_SECRET_KEY in settings.WEBHOOK_SECRET_KEYS:
-        return [
-            checks.Error(
-                "Webhook secrets are encrypted with the development key.",
-                hint="Set DJANGO_WEBHOOK_SECRET_KEYS to a key of your own (docs/api.md, Webhooks).",
-                id="webhooks.E003",
-            )
-        ]
-    return []
+__all__ = ["UndecryptableError", "check_keys", "check_production_keys", "decrypt", "encrypt"]
