@@ -1,11 +1,25 @@
 from contextlib import suppress
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
+from common.prepared import PreparedRead
+
 from .identifiers import normalize_identifier
+
+# The session's user on every request, with their store membership and its store in the
+# same statement: every seller page checks the membership as it is now
+# (merchants.permissions), and this way that costs no read of its own.
+_SESSION_USER = PreparedRead(
+    lambda pk: (
+        get_user_model()
+        ._default_manager.select_related("merchant_membership__merchant")
+        .filter(pk=pk)
+    )
+)
 
 
 class IdentifierBackend(ModelBackend):
@@ -18,6 +32,10 @@ class IdentifierBackend(ModelBackend):
         with suppress(ValidationError):
             username = normalize_identifier(username)
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+    def get_user(self, user_id):
+        user = _SESSION_USER.get(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
     def get_all_permissions(self, user_obj, obj=None):
         """A user's own and their groups' permissions in one query (Django reads them in

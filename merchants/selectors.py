@@ -1,5 +1,6 @@
 """Reads of stores and orders, always scoped to the person asking."""
 
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -7,7 +8,15 @@ from .models import MerchantMember, Order, StaffInvitation
 
 
 def membership_of(user) -> MerchantMember:
-    """The store membership of a merchant login, or 404 for anyone else."""
+    """The store membership of a merchant login, or 404 for anyone else.
+
+    Read with the user where the session's user was loaded (accounts.backends), in this
+    request either way."""
+    if get_user_model().merchant_membership.is_cached(user):
+        membership = getattr(user, "merchant_membership", None)
+        if membership is None:
+            raise Http404
+        return membership
     try:
         return MerchantMember.objects.select_related("merchant").get(user=user)
     except MerchantMember.DoesNotExist:

@@ -1,0 +1,83 @@
+"""A read compiled once per connection returns what its queryset returns."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.db.models.sql.compiler import SQLCompiler
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import User
+from common.prepared import PreparedRead
+from merchants.models import MerchantMember
+from tests.factories import ConsumerFactory, MerchantMemberFactory
+
+pytestmark = pytest.mark.django_db
+
+USER_WITH_STORE = PreparedRead(
+    lambda pk: User.objects.select_related("merchant_membership__merchant").filter(pk=pk)
+)
+
+
+def _fields(instance) -> dict:
+    return {field.attname: getattr(instance, field.attname) for field in instance._meta.fields}
+
+
+def test_a_prepared_read_returns_the_row_as_the_queryset_does():
+    member = MerchantMemberFactory(offer_limit=Decimal("250.00"))
+    member.user.muted_notices = ["reminder"]
+    member.user.save()
+    expected = User.objects.select_related("merchant_membership__merchant").get(pk=member.user_id)
+
+    user = USER_WITH_STORE.get(member.user_id)
+
+    assert _fields(user) == _fields(expected)
+    assert user._state.adding is False
+    assert user._state.db == "default"
+    assert _fields(user.merchant_membership) == _fields(expected.merchant_membership)
+    assert _fields(user.merchant_membership.merchant) == _fields(expected.merchant_membership.merchant)
+
+
+def test_a_missing_related_row_is_known_missing_without_another_read():
+    consumer = ConsumerFactory()
+    user = USER_WITH_STORE.get(consumer.pk)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert User.merchant_membership.is_cached(user)
+        assert not hasattr(user, "merchant_membership")
+    assert queries.captured_queries == []
+
+
+def test_no_row_is_none():
+    assert USER_WITH_STORE.get(987_654_321) is None
+
+
+def test_it_runs_one_statement_and_compiles_it_once_per_connection(monkeypatch):
+    member = MerchantMemberFactory()
+    other = ConsumerFactory()
+    USER_WITH_STORE.get(member.user_id)
+    compiled = []
+    original = SQLCompiler.as_sql
+    monkeypatch.setattr(
+        SQLCompiler, "as_sql", lambda self, *a, **k: compiled.append(1) or original(self, *a, **k)
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        assert USER_WITH_STORE.get(member.user_id).pk == member.user_id
+        assert USER_WITH_STORE.get(other.pk).pk == other.pk
+
+    assert len(queries.captured_queries) == 2
+    assert compiled == []
+
+
+def test_more_than_one_row_is_an_error():
+    owner = MerchantMemberFactory(role=MerchantMember.Role.OWNER)
+    MerchantMemberFactory(merchant=owner.merchant)
+    by_store = PreparedRead(lambda store: MerchantMember.objects.filter(merchant_id=store))
+    with pytest.raises(MerchantMember.MultipleObjectsReturned):
+        by_store.get(owner.merchant_id)
+
+
+def test_a_queryset_that_does_not_filter_on_its_key_once_is_refused():
+    with pytest.raises(ValueError, match="exactly once"):
+        PreparedRead(lambda pk: User.objects.all()).get(1)
