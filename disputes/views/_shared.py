@@ -45,24 +45,29 @@ def _variant(*values) -> str:
     return "|".join(re.sub(r"[^\w-]", "", value or "")[:40] for value in values)
 
 
-def _search(request, complaints):
-    """The list narrowed by the search form (a field that does not validate, such as a
-    malformed date, is shown with its error and ignored), the form, and the status chosen;
-    with what the page cache must tell apart."""
-    form = ComplaintSearchForm(request.GET)
-    form.is_valid()
-    filters = form.cleaned_data
-    status = request.GET.get("status", "")
-    complaints = selectors.searched(complaints, status=status, **filters)
+def _search_variant(request) -> str:
+    """What of a list's query tells two of its cached pages apart: the status, the search
+    (hashed), the filters and the page number."""
     typed = request.GET.get("q", "")
-    variant = _variant(
-        status,
+    return _variant(
+        request.GET.get("status", ""),
         hashlib.sha256(typed.encode()).hexdigest()[:16] if typed else "",
         request.GET.get("kind"),
         request.GET.get("filed_from"),
         request.GET.get("filed_to"),
         request.GET.get("page"),
     )
+
+
+def _search(request, complaints):
+    """The list narrowed by the search form (a field that does not validate, such as a
+    malformed date, is shown with its error and ignored), and the page's context: the form
+    and the status chosen. Built only when the page is rendered, not for a cached view."""
+    form = ComplaintSearchForm(request.GET)
+    form.is_valid()
+    filters = form.cleaned_data
+    status = request.GET.get("status", "")
+    complaints = selectors.searched(complaints, status=status, **filters)
     searching = any(request.GET.get(name) for name in ("q", "kind", "filed_from", "filed_to"))
     context = {
         "search_form": form,
@@ -70,7 +75,7 @@ def _search(request, complaints):
         "statuses": Complaint.Status.choices,
         "searching": searching or bool(status),
     }
-    return complaints, context, variant
+    return complaints, context
 
 
 URL_NAMES = {

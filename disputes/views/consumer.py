@@ -38,6 +38,7 @@ from ._shared import (
     _respond_to_appeal,
     _run,
     _search,
+    _search_variant,
 )
 
 
@@ -89,15 +90,18 @@ def file_complaint(request, order_number):
 
 @login_required
 def consumer_complaints(request):
-    complaints, context, variant = _search(request, selectors.complaints_of_consumer(request.user))
-
     def render_page():
+        complaints, context = _search(request, selectors.complaints_of_consumer(request.user))
         page = Paginator(complaints, PAGE_SIZE).get_page(request.GET.get("page"))
         return render(request, "disputes/consumer_complaints.html", {"page": page, **context}), None
 
     return pagecache.serve(
         request,
-        pagecache.Page("consumer-complaints", [pagecache.consumer_scope(request.user.pk)], variant),
+        pagecache.Page(
+            "consumer-complaints",
+            [pagecache.consumer_scope(request.user.pk)],
+            _search_variant(request),
+        ),
         render_page,
     )
 

@@ -37,6 +37,7 @@ from ._shared import (
     _respond_to_appeal,
     _run,
     _search,
+    _search_variant,
 )
 
 RECENT_ORDERS = 5
@@ -86,17 +87,16 @@ def seller_overview(request):
 
 @merchant_member_required
 def seller_complaints(request):
-    complaints, context, variant = _search(
-        request, selectors.complaints_of_merchant(request.membership.merchant)
-    )
-
     def render_page():
+        complaints, context = _search(
+            request, selectors.complaints_of_merchant(request.membership.merchant)
+        )
         page = Paginator(complaints.order_by(*selectors.QUEUE), PAGE_SIZE).get_page(
             request.GET.get("page")
         )
         return render(request, "disputes/seller_complaints.html", {"page": page, **context}), None
 
-    return _store_page(request, "seller-complaints", render_page, variant=variant)
+    return _store_page(request, "seller-complaints", render_page, variant=_search_variant(request))
 
 
 @merchant_member_required
