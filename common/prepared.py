@@ -32,6 +32,8 @@ class _Compiled:
         self.params, self.key_place = list(params), places[0]
         self.compiler = compiler
         klass_info = compiler.klass_info
+        if klass_info is None:  # values_list(): rows, not instances
+            return
         select_fields = klass_info["select_fields"]
         self.model = klass_info["model"]
         self.model_columns = slice(select_fields[0], select_fields[-1] + 1)
@@ -40,9 +42,11 @@ class _Compiled:
 
 
 class PreparedRead:
-    """`PreparedRead(lambda key: User.objects.filter(pk=key)).get(user_id)`: the one row
-    for `key` (an integer) as the queryset makes it, or None. The queryset must be the same
-    for every key but for the key itself, and must find at most one row."""
+    """`PreparedRead(lambda key: User.objects.filter(pk=key))`: a queryset that is the same
+    for every key (an integer) but for the key itself.
+
+    `.get(key)`: its one row as an instance, as the queryset makes it, or None.
+    `.rows(key)`: every row of a `values_list()` queryset, as tuples."""
 
     def __init__(self, queryset_for_key: Callable[[object], QuerySet]):
         self._queryset_for_key = queryset_for_key
@@ -51,16 +55,7 @@ class PreparedRead:
         self._compiled = WeakKeyDictionary()
 
     def get(self, key, using: str = DEFAULT_DB_ALIAS):
-        connection = connections[using]
-        compiled = self._compiled.get(connection)
-        if compiled is None:
-            compiled = _Compiled(self._queryset_for_key(_PLACEHOLDER_KEY), using)
-            self._compiled[connection] = compiled
-        params = list(compiled.params)
-        params[compiled.key_place] = key
-        with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
-            rows = cursor.fetchmany(2)
+        compiled, rows = self._run(key, using, limit=2)
         if len(rows) > 1:
             raise compiled.model.MultipleObjectsReturned(
                 f"A prepared read of {compiled.model.__name__} found more than one row."
@@ -71,3 +66,20 @@ class PreparedRead:
                 populator.populate(row, instance)
             return instance
         return None
+
+    def rows(self, key, using: str = DEFAULT_DB_ALIAS) -> list[tuple]:
+        compiled, rows = self._run(key, using)
+        return list(compiled.compiler.results_iter([rows], tuple_expected=True))
+
+    def _run(self, key, using: str, limit: int | None = None) -> tuple[_Compiled, list]:
+        connection = connections[using]
+        compiled = self._compiled.get(connection)
+        if compiled is None:
+            compiled = _Compiled(self._queryset_for_key(_PLACEHOLDER_KEY), using)
+            self._compiled[connection] = compiled
+        params = list(compiled.params)
+        params[compiled.key_place] = key
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            rows = cursor.fetchall() if limit is None else cursor.fetchmany(limit)
+        return compiled, rows

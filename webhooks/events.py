@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from api.models import Scope
+from common.prepared import PreparedRead
 
 from .models import Delivery, Event, EventType, Subscription
 
@@ -97,19 +98,10 @@ def forget_subscriptions() -> None:
         state.payout_subscribers = None
 
 
-def _read(condition: Q) -> list[_Subscriber]:
-    rows = Subscription.objects.filter(condition, is_active=True, client__is_active=True).values(
-        "id", "event_types", "client__merchant_id", "client__scopes"
-    )
-    return [
-        _Subscriber(
-            id=row["id"],
-            event_types=frozenset(row["event_types"]),
-            merchant_id=row["client__merchant_id"],
-            scopes=frozenset(row["client__scopes"]),
-        )
-        for row in rows
-    ]
+def _active(condition: Q):
+    return Subscription.objects.filter(
+        condition, is_active=True, client__is_active=True
+    ).values_list("id", "event_types", "client__merchant_id", "client__scopes")
 
 
 def _pays_out() -> Q:
@@ -117,17 +109,37 @@ def _pays_out() -> Q:
     return Q(client__scopes__icontains=Scope.DISBURSEMENTS_WRITE)
 
 
+# Read by every transaction that records an event, subscribers or not: compiled once.
+_OF_STORE_AND_PAYMENTS = PreparedRead(
+    lambda merchant_id: _active(Q(client__merchant_id=merchant_id) | _pays_out())
+)
+
+
+def _subscribers_from(rows) -> list[_Subscriber]:
+    return [
+        _Subscriber(
+            id=subscription_id,
+            event_types=frozenset(event_types),
+            merchant_id=merchant_id,
+            scopes=frozenset(scopes),
+        )
+        for subscription_id, event_types, merchant_id, scopes in rows
+    ]
+
+
 def _subscribers(state: _TransactionState, event_type: str, merchant_id: int | None):
     if merchant_id is not None and merchant_id not in state.by_store:
         # One query for the store's subscriptions and the payment system's together: the
         # transactions that pay out from a store's deposit need both.
-        found = _read(Q(client__merchant_id=merchant_id) | _pays_out())
+        found = _subscribers_from(_OF_STORE_AND_PAYMENTS.rows(merchant_id))
         state.by_store[merchant_id] = [s for s in found if s.merchant_id == merchant_id]
         state.payout_subscribers = [s for s in found if Scope.DISBURSEMENTS_WRITE in s.scopes]
     if event_type in PAYOUT_TYPES:
         if state.payout_subscribers is None:
             state.payout_subscribers = [
-                s for s in _read(_pays_out()) if Scope.DISBURSEMENTS_WRITE in s.scopes
+                s
+                for s in _subscribers_from(_active(_pays_out()))
+                if Scope.DISBURSEMENTS_WRITE in s.scopes
             ]
         return [s for s in state.payout_subscribers if event_type in s.event_types]
     return [

@@ -70,6 +70,25 @@ def test_it_runs_one_statement_and_compiles_it_once_per_connection(monkeypatch):
     assert compiled == []
 
 
+def test_rows_are_a_values_list_querysets_rows_converted_as_it_converts_them():
+    owner = MerchantMemberFactory(role=MerchantMember.Role.OWNER, offer_limit=Decimal("80.00"))
+    MerchantMemberFactory(merchant=owner.merchant, offer_limit=Decimal("12.50"))
+    MerchantMemberFactory()
+    members_of = PreparedRead(
+        lambda store: MerchantMember.objects.filter(merchant_id=store)
+        .values_list("user__username", "offer_limit", "added_at")
+        .order_by("id")
+    )
+    expected = list(
+        MerchantMember.objects.filter(merchant_id=owner.merchant_id)
+        .values_list("user__username", "offer_limit", "added_at")
+        .order_by("id")
+    )
+
+    assert members_of.rows(owner.merchant_id) == expected
+    assert members_of.rows(987_654_321) == []
+
+
 def test_more_than_one_row_is_an_error():
     owner = MerchantMemberFactory(role=MerchantMember.Role.OWNER)
     MerchantMemberFactory(merchant=owner.merchant)
