@@ -119,15 +119,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     )
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+    "DJANGO_DB_PREPARED_STATEMENTS", default=True
+):
     # Parameters bound by the server, so psycopg prepares each statement a connection runs
     # a few times and PostgreSQL stops planning it again: planning was most of the cost of
     # a read by key here (docs/benchmarks.md). Needs a session-level pool, never a
     # transaction-level one (PgBouncer before 1.21 in transaction mode).
-    if env.bool("DJANGO_DB_PREPARED_STATEMENTS", default=True):
-        DATABASES["default"].setdefault("OPTIONS", {}).update(
-            {"server_side_binding": True, "prepare_threshold": 5}
-        )
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"server_side_binding": True, "prepare_threshold": 5}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A cache every process shares when REDIS_URL is set; each process's own memory otherwise.

@@ -6,32 +6,57 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('disputes', '0013_payout_destination'),
-        ('merchants', '0007_staff_invitation_permissions'),
+        ("disputes", "0013_payout_destination"),
+        ("merchants", "0007_staff_invitation_permissions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='complaint',
-            name='assigned_reviewer',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assigned_complaints', to=settings.AUTH_USER_MODEL, verbose_name='assigned reviewer'),
+            model_name="complaint",
+            name="assigned_reviewer",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="assigned_complaints",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="assigned reviewer",
+            ),
         ),
         migrations.AlterField(
-            model_name='complaint',
-            name='consumer',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='complaints', to=settings.AUTH_USER_MODEL, verbose_name='consumer'),
+            model_name="complaint",
+            name="consumer",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="complaints",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="consumer",
+            ),
         ),
         migrations.AlterField(
-            model_name='complaint',
-            name='merchant',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='complaints', to='merchants.merchant', verbose_name='merchant'),
+            model_name="complaint",
+            name="merchant",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="complaints",
+                to="merchants.merchant",
+                verbose_name="merchant",
+            ),
         ),
         migrations.AlterField(
-            model_name='complaint',
-            name='order',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='complaints', to='merchants.order', verbose_name='order'),
+            model_name="complaint",
+            name="order",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="complaints",
+                to="merchants.order",
+                verbose_name="order",
+            ),
         ),
     ]

@@ -35,7 +35,8 @@ def test_a_prepared_read_returns_the_row_as_the_queryset_does():
     assert user._state.adding is False
     assert user._state.db == "default"
     assert _fields(user.merchant_membership) == _fields(expected.merchant_membership)
-    assert _fields(user.merchant_membership.merchant) == _fields(expected.merchant_membership.merchant)
+    store, expected_store = user.merchant_membership.merchant, expected.merchant_membership.merchant
+    assert _fields(store) == _fields(expected_store)
 
 
 def test_a_missing_related_row_is_known_missing_without_another_read():
@@ -75,9 +76,11 @@ def test_rows_are_a_values_list_querysets_rows_converted_as_it_converts_them():
     MerchantMemberFactory(merchant=owner.merchant, offer_limit=Decimal("12.50"))
     MerchantMemberFactory()
     members_of = PreparedRead(
-        lambda store: MerchantMember.objects.filter(merchant_id=store)
-        .values_list("user__username", "offer_limit", "added_at")
-        .order_by("id")
+        lambda store: (
+            MerchantMember.objects.filter(merchant_id=store)
+            .values_list("user__username", "offer_limit", "added_at")
+            .order_by("id")
+        )
     )
     expected = list(
         MerchantMember.objects.filter(merchant_id=owner.merchant_id)
