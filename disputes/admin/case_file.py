@@ -73,8 +73,11 @@ def case_file_queryset():
 def load_case_file(complaint_id) -> Complaint | None:
     """The case file's complaint; the award lines of its decisions and of its appeal are
     read in one query between them."""
-    complaint = case_file_queryset().filter(pk=complaint_id).first()
-    if complaint is None:
+    try:
+        # get(), not first(): an order for the one row has Django match it against each of
+        # the 168 selected columns and PostgreSQL plan a sort, 5 ms of the page between them.
+        complaint = case_file_queryset().get(pk=complaint_id)
+    except Complaint.DoesNotExist:
         return None
     decisions = list(complaint.decisions.all())
     appeal = getattr(complaint, "appeal_record", None)
