@@ -1,17 +1,16 @@
-"""Reads that every request makes, compiled to SQL once per connection instead of per call.
+"""Reads that every request makes, compiled to SQL once per process instead of per call.
 
 Django turns a queryset into SQL each time it runs it. For a read by key that compiling is
 most of the read's cost on the machines measured in docs/benchmarks.md (about 0.6 of a
 primary-key read's 0.8 ms; the round trip to PostgreSQL is under 0.1 ms), and the reads
 made on every request (the session's user with their store membership) run the same SQL
 each time with another key. A `PreparedRead` compiles its queryset once per database
-connection and turns the rows into instances as Django's own `ModelIterable` does (the
+and turns the rows into instances as Django's own `ModelIterable` does (the
 model's `from_db`, the field converters, `select_related` populators), so what it returns
 is what the queryset would have returned.
 """
 
 from collections.abc import Callable
-from weakref import WeakKeyDictionary
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
@@ -50,9 +49,10 @@ class PreparedRead:
 
     def __init__(self, queryset_for_key: Callable[[object], QuerySet]):
         self._queryset_for_key = queryset_for_key
-        # Per connection: a connection belongs to one thread, and its compiled SQL and
-        # converters to its database.
-        self._compiled = WeakKeyDictionary()
+        # Per database alias, not per connection: every thread's connection to one database
+        # runs the same SQL, and an entry per connection would keep each thread's connection
+        # alive after its thread ended (the compiler refers to it).
+        self._compiled: dict[str, _Compiled] = {}
 
     def get(self, key, using: str = DEFAULT_DB_ALIAS):
         compiled, rows = self._run(key, using, limit=2)
@@ -73,10 +73,10 @@ class PreparedRead:
 
     def _run(self, key, using: str, limit: int | None = None) -> tuple[_Compiled, list]:
         connection = connections[using]
-        compiled = self._compiled.get(connection)
+        compiled = self._compiled.get(using)
         if compiled is None:
             compiled = _Compiled(self._queryset_for_key(_PLACEHOLDER_KEY), using)
-            self._compiled[connection] = compiled
+            self._compiled[using] = compiled
         params = list(compiled.params)
         params[compiled.key_place] = key
         with connection.cursor() as cursor:

@@ -1,9 +1,12 @@
-"""A read compiled once per connection returns what its queryset returns."""
+"""A read compiled once per process returns what its queryset returns."""
 
+import gc
+import threading
+import weakref
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 
@@ -53,7 +56,7 @@ def test_no_row_is_none():
     assert USER_WITH_STORE.get(987_654_321) is None
 
 
-def test_it_runs_one_statement_and_compiles_it_once_per_connection(monkeypatch):
+def test_it_runs_one_statement_and_compiles_it_once_per_process(monkeypatch):
     member = MerchantMemberFactory()
     other = ConsumerFactory()
     USER_WITH_STORE.get(member.user_id)
@@ -103,3 +106,23 @@ def test_more_than_one_row_is_an_error():
 def test_a_queryset_that_does_not_filter_on_its_key_once_is_refused():
     with pytest.raises(ValueError, match="exactly once"):
         PreparedRead(lambda pk: User.objects.all()).get(1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_thread_that_ended_leaves_its_connection_to_be_collected():
+    member = MerchantMemberFactory()
+    USER_WITH_STORE.get(member.user_id)
+    seen = {}
+
+    def read_in_another_thread():
+        seen["user"] = USER_WITH_STORE.get(member.user_id)
+        seen["connection"] = weakref.ref(connections[DEFAULT_DB_ALIAS])
+        connections.close_all()
+
+    thread = threading.Thread(target=read_in_another_thread)
+    thread.start()
+    thread.join()
+    gc.collect()
+
+    assert seen["user"].pk == member.user_id
+    assert seen["connection"]() is None
