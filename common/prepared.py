@@ -10,25 +10,50 @@ model's `from_db`, the field converters, `select_related` populators), so what i
 is what the queryset would have returned.
 """
 
+import inspect
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
 
-# A key no table holds: its one place among the compiled query's parameters is where each
-# call's key goes.
-_PLACEHOLDER_KEY = -7_319_401_223
+# Values no table holds, one per key: each one's place among the compiled query's
+# parameters is where each call's key goes.
+_PLACEHOLDER_INTEGER = -7_319_401_223
+_PLACEHOLDER_MOMENT = datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC)
+
+
+def _placeholder(kind: type, position: int):
+    if kind is int:
+        return _PLACEHOLDER_INTEGER - position
+    if kind is str:
+        return f"\x1fprepared-read-key-{position}"
+    if kind is datetime:
+        return _PLACEHOLDER_MOMENT + timedelta(seconds=position)
+    raise TypeError(f"A prepared read's key is an int, a str or a datetime, not {kind}.")
+
+
+def _adapter(kind: type, connection) -> Callable:
+    """How the database takes a key of `kind` as a parameter (SQLite takes a moment as
+    text, in the connection's time zone)."""
+    if kind is datetime:
+        return connection.ops.adapt_datetimefield_value
+    return lambda value: value
 
 
 class _Compiled:
-    def __init__(self, queryset: QuerySet, using: str):
+    def __init__(self, queryset: QuerySet, using: str, placeholders: list, kinds: tuple):
         compiler = queryset.query.get_compiler(using=using)
         self.sql, params = compiler.as_sql()
-        places = [i for i, param in enumerate(params) if param == _PLACEHOLDER_KEY]
-        if len(places) != 1:
-            raise ValueError("A prepared read filters on its key exactly once.")
-        self.params, self.key_place = list(params), places[0]
+        self.params = list(params)
+        self.adapters = [_adapter(kind, compiler.connection) for kind in kinds]
+        self.places = []
+        for placeholder, adapt in zip(placeholders, self.adapters, strict=True):
+            places = [i for i, param in enumerate(params) if param == adapt(placeholder)]
+            if len(places) != 1:
+                raise ValueError("A prepared read filters on each of its keys exactly once.")
+            self.places.append(places[0])
         self.compiler = compiler
         klass_info = compiler.klass_info
         if klass_info is None:  # values_list(): rows, not instances
@@ -39,47 +64,73 @@ class _Compiled:
         self.attnames = [column[0].target.attname for column in compiler.select[self.model_columns]]
         self.related_populators = get_related_populators(klass_info, compiler.select, using)
 
+    def params_for(self, keys: tuple) -> list:
+        if len(keys) != len(self.places):
+            raise TypeError(f"This prepared read takes {len(self.places)} key(s).")
+        params = list(self.params)
+        for place, adapt, key in zip(self.places, self.adapters, keys, strict=True):
+            params[place] = adapt(key)
+        return params
+
 
 class PreparedRead:
     """`PreparedRead(lambda key: User.objects.filter(pk=key))`: a queryset that is the same
-    for every key (an integer) but for the key itself.
+    for every key but for the key itself. Its keys are integers unless `keys` names their
+    types (`int`, `str` or `datetime`), one per argument of the function:
+    `PreparedRead(lambda user_id, since: …, keys=(int, datetime))`.
 
-    `.get(key)`: its one row as an instance, as the queryset makes it, or None.
-    `.rows(key)`: every row of a `values_list()` queryset, as tuples."""
+    `.get(*keys)`: its one row as an instance, as the queryset makes it, or None.
+    `.all(*keys)`: its rows as instances.
+    `.rows(*keys)`: every row of a `values_list()` queryset, as tuples."""
 
-    def __init__(self, queryset_for_key: Callable[[object], QuerySet]):
-        self._queryset_for_key = queryset_for_key
+    def __init__(self, queryset_for_keys: Callable[..., QuerySet], *, keys: tuple = ()):
+        arity = len(inspect.signature(queryset_for_keys).parameters)
+        self._kinds = tuple(keys) or (int,) * arity
+        if len(self._kinds) != arity:
+            raise TypeError("Name the type of each key the function takes.")
+        self._queryset_for_keys = queryset_for_keys
         # Per database alias, not per connection: every thread's connection to one database
         # runs the same SQL, and an entry per connection would keep each thread's connection
         # alive after its thread ended (the compiler refers to it).
         self._compiled: dict[str, _Compiled] = {}
 
-    def get(self, key, using: str = DEFAULT_DB_ALIAS):
-        compiled, rows = self._run(key, using, limit=2)
+    def get(self, *keys, using: str = DEFAULT_DB_ALIAS):
+        compiled, rows = self._run(keys, using, limit=2)
         if len(rows) > 1:
             raise compiled.model.MultipleObjectsReturned(
                 f"A prepared read of {compiled.model.__name__} found more than one row."
             )
+        instances = self._instances(compiled, rows, using)
+        return instances[0] if instances else None
+
+    def all(self, *keys, using: str = DEFAULT_DB_ALIAS) -> list:
+        compiled, rows = self._run(keys, using)
+        return self._instances(compiled, rows, using)
+
+    def rows(self, *keys, using: str = DEFAULT_DB_ALIAS) -> list[tuple]:
+        compiled, rows = self._run(keys, using)
+        return list(compiled.compiler.results_iter([rows], tuple_expected=True))
+
+    @staticmethod
+    def _instances(compiled: _Compiled, rows: list, using: str) -> list:
+        instances = []
         for row in compiled.compiler.results_iter([rows]):
             instance = compiled.model.from_db(using, compiled.attnames, row[compiled.model_columns])
             for populator in compiled.related_populators:
                 populator.populate(row, instance)
-            return instance
-        return None
+            instances.append(instance)
+        return instances
 
-    def rows(self, key, using: str = DEFAULT_DB_ALIAS) -> list[tuple]:
-        compiled, rows = self._run(key, using)
-        return list(compiled.compiler.results_iter([rows], tuple_expected=True))
-
-    def _run(self, key, using: str, limit: int | None = None) -> tuple[_Compiled, list]:
+    def _run(self, keys: tuple, using: str, limit: int | None = None) -> tuple[_Compiled, list]:
         connection = connections[using]
         compiled = self._compiled.get(using)
         if compiled is None:
-            compiled = _Compiled(self._queryset_for_key(_PLACEHOLDER_KEY), using)
+            placeholders = [_placeholder(kind, i) for i, kind in enumerate(self._kinds)]
+            compiled = _Compiled(
+                self._queryset_for_keys(*placeholders), using, placeholders, self._kinds
+            )
             self._compiled[using] = compiled
-        params = list(compiled.params)
-        params[compiled.key_place] = key
         with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
+            cursor.execute(compiled.sql, compiled.params_for(keys))
             rows = cursor.fetchall() if limit is None else cursor.fetchmany(limit)
         return compiled, rows

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common import effective
+from common.prepared import PreparedRead
 from common.dates import local_datetime
 from deposits.models import Disbursement
 from merchants.models import Merchant, Order
@@ -66,17 +67,21 @@ def compensation_rule(at: datetime) -> CompensationRule:
     return CompensationRule.in_force(at) or CompensationRule()
 
 
+# Read by every filing and by the filing page: compiled once.
+_STRIKES_SINCE = PreparedRead(
+    lambda consumer_id, since: ConsumerStrike.objects.filter(
+        consumer_id=consumer_id, removed_at__isnull=True, created_at__gt=since
+    )
+    .values_list("created_at")
+    .order_by("created_at"),
+    keys=(int, datetime),
+)
+
+
 def filing_restricted_until(consumer, now: datetime) -> datetime | None:
     """Two strikes within 12 months restrict filing for 90 days from the second."""
-    strikes = list(
-        ConsumerStrike.objects.filter(
-            consumer=consumer,
-            removed_at__isnull=True,
-            created_at__gt=now - STRIKE_WINDOW - RESTRICTION,
-        )
-        .values_list("created_at", flat=True)
-        .order_by("created_at")
-    )
+    since = now - STRIKE_WINDOW - RESTRICTION
+    strikes = [created_at for (created_at,) in _STRIKES_SINCE.rows(consumer.pk, since)]
     for earlier, later in pairwise(strikes):
         if later - earlier <= STRIKE_WINDOW and now < later + RESTRICTION:
             return later + RESTRICTION

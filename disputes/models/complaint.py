@@ -12,6 +12,7 @@ from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transi
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from common.choices import label_of
+from common.prepared import PreparedRead
 from merchants.models import MONEY, Merchant, Order
 
 from .. import permissions as can
@@ -24,6 +25,12 @@ QUEUE_ORDER = (F("due_at").asc(), F("created_at").desc(), F("id").desc())
 
 # A complaint's ledger entries and payouts carry this and its number as their reference.
 COMPLAINT_REFERENCE = "complaint:"
+
+
+# Asked at every filing: compiled once.
+_NUMBER_TAKEN = PreparedRead(
+    lambda number: Complaint.objects.filter(number=number).values_list("pk"), keys=(str,)
+)
 
 
 class Complaint(ConcurrentTransitionMixin, models.Model):
@@ -240,7 +247,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         day = timezone.localdate().strftime("%Y%m%d")
         while True:
             number = f"TS{day}{secrets.randbelow(10**6):06d}"
-            if not Complaint.objects.filter(number=number).exists():
+            if not _NUMBER_TAKEN.rows(number):
                 return number
 
     def as_of(self, now):

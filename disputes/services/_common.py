@@ -12,6 +12,7 @@ from django_fsm import ConcurrentTransition, has_transition_perm
 
 from common import pagecache
 from common.db import lock_claim_group
+from common.prepared import PreparedRead
 from common.recorded_text import MARK
 from deposits import services as ledger
 from deposits.models import DepositAccount
@@ -239,12 +240,23 @@ def _release_hold(complaint: Complaint, actor, occasion: str) -> None:
     complaint.held_amount = ZERO
 
 
+# Most steps tell one store's staff: that read is compiled once.
+_STAFF_OF = PreparedRead(
+    lambda merchant_id: MerchantMember.objects.filter(merchant_id=merchant_id).select_related(
+        "user"
+    )
+)
+
+
 def _merchant_users_of(complaints) -> dict:
     """Each store's staff, by store id (an empty list for a store without any)."""
+    stores = {c.merchant_id for c in complaints}
+    if len(stores) == 1:
+        found = _STAFF_OF.all(*stores)
+    else:
+        found = MerchantMember.objects.filter(merchant_id__in=stores).select_related("user")
     members = defaultdict(list)
-    for member in MerchantMember.objects.filter(
-        merchant_id__in={c.merchant_id for c in complaints}
-    ).select_related("user"):
+    for member in found:
         members[member.merchant_id].append(member.user)
     return members
 

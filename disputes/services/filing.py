@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.db import atomic_service, lock_claim_group
+from common.prepared import PreparedRead
 from deposit_claims.templatetags.ui import money
 from merchants.models import Order
 from webhooks import events as webhook_events
@@ -34,6 +35,9 @@ from ._common import (
 
 # --- filing -------------------------------------------------------------------------------
 
+# Read afresh by every filing: compiled once.
+_ORDER = PreparedRead(lambda pk: Order.objects.filter(pk=pk))
+
 
 @atomic_service
 def file_complaint(
@@ -53,7 +57,9 @@ def file_complaint(
         raise _not_allowed(_("file"))
     if kind not in Complaint.Kind.values:
         raise ValidationError(_("Choose what the complaint is about."), code="kind")
-    order = Order.objects.get(pk=order.pk)
+    order = _ORDER.get(order.pk)
+    if order is None:
+        raise Order.DoesNotExist("The order is gone.")
     # The caps this complaint shares are read and reserved by one filing at a time.
     lock_claim_group(consumer_id=order.consumer_id, merchant_id=order.merchant_id)
     if kind == Complaint.Kind.SEVEN_DAY_RETURN and return_requested_at is None:

@@ -3,12 +3,14 @@
 import gc
 import threading
 import weakref
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.models import User
 from common.prepared import PreparedRead
@@ -126,3 +128,51 @@ def test_a_thread_that_ended_leaves_its_connection_to_be_collected():
 
     assert seen["user"].pk == member.user_id
     assert seen["connection"]() is None
+
+
+def test_all_returns_every_row_as_an_instance_in_the_querysets_order():
+    owner = MerchantMemberFactory(role=MerchantMember.Role.OWNER)
+    staff = MerchantMemberFactory(merchant=owner.merchant)
+    MerchantMemberFactory()
+    staff_of = PreparedRead(
+        lambda store: MerchantMember.objects.filter(merchant_id=store)
+        .select_related("user")
+        .order_by("-pk")
+    )
+
+    members = staff_of.all(owner.merchant_id)
+
+    assert [m.pk for m in members] == [staff.pk, owner.pk]
+    assert [_fields(m.user) for m in members] == [_fields(staff.user), _fields(owner.user)]
+    assert staff_of.all(987_654_321) == []
+
+
+def test_keys_of_several_types_each_go_to_their_own_place():
+    earlier = ConsumerFactory(username="earlier@example.com")
+    later = ConsumerFactory(username="later@example.com")
+    User.objects.filter(pk=earlier.pk).update(date_joined=timezone.now() - timedelta(days=10))
+    joined_since = PreparedRead(
+        lambda username, since, pk: User.objects.filter(
+            username=username, date_joined__gt=since, pk__gte=pk
+        ).values_list("pk"),
+        keys=(str, datetime, int),
+    )
+    week_ago = timezone.now() - timedelta(days=7)
+
+    assert joined_since.rows(later.username, week_ago, 0) == [(later.pk,)]
+    assert joined_since.rows(earlier.username, week_ago, 0) == []
+    assert joined_since.rows(earlier.username, week_ago - timedelta(days=7), 0) == [(earlier.pk,)]
+    assert joined_since.rows(later.username, week_ago, later.pk + 1) == []
+
+
+def test_a_call_with_the_wrong_number_of_keys_is_refused():
+    by_pk = PreparedRead(lambda pk: User.objects.filter(pk=pk))
+    with pytest.raises(TypeError, match="1 key"):
+        by_pk.get(1, 2)
+
+
+def test_each_key_needs_its_type():
+    with pytest.raises(TypeError, match="type of each key"):
+        PreparedRead(lambda pk, since: User.objects.filter(pk=pk), keys=(int,))
+    with pytest.raises(TypeError, match="int, a str or a datetime"):
+        PreparedRead(lambda pk: User.objects.filter(pk=pk), keys=(float,)).get(1.0)
