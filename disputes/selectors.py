@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common import effective
-from common.prepared import PreparedRead
 from common.dates import local_datetime
+from common.prepared import PreparedRead
 from deposits.models import Disbursement
 from merchants.models import Merchant, Order
 
@@ -69,11 +69,13 @@ def compensation_rule(at: datetime) -> CompensationRule:
 
 # Read by every filing and by the filing page: compiled once.
 _STRIKES_SINCE = PreparedRead(
-    lambda consumer_id, since: ConsumerStrike.objects.filter(
-        consumer_id=consumer_id, removed_at__isnull=True, created_at__gt=since
-    )
-    .values_list("created_at")
-    .order_by("created_at"),
+    lambda consumer_id, since: (
+        ConsumerStrike.objects.filter(
+            consumer_id=consumer_id, removed_at__isnull=True, created_at__gt=since
+        )
+        .values_list("created_at")
+        .order_by("created_at")
+    ),
     keys=(int, datetime),
 )
 

@@ -135,9 +135,9 @@ def test_all_returns_every_row_as_an_instance_in_the_querysets_order():
     staff = MerchantMemberFactory(merchant=owner.merchant)
     MerchantMemberFactory()
     staff_of = PreparedRead(
-        lambda store: MerchantMember.objects.filter(merchant_id=store)
-        .select_related("user")
-        .order_by("-pk")
+        lambda store: (
+            MerchantMember.objects.filter(merchant_id=store).select_related("user").order_by("-pk")
+        )
     )
 
     members = staff_of.all(owner.merchant_id)
