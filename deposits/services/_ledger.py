@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from common import pagecache
 from common.dates import local_datetime
 from common.logs import info_on_commit
+from common.prepared import PreparedRead
 from merchants.models import Merchant, MerchantMember
 from outbox.models import OutboundMessage
 from outbox.services import queue_messages
@@ -108,6 +109,13 @@ def _required_text(value: str, *, label: str) -> str:
 # --- ledger plumbing --------------------------------------------------------------------
 
 
+# Every movement of money locks its account first, most while the account is busiest:
+# compiled once.
+_LOCKED_ACCOUNT = PreparedRead(
+    lambda pk: DepositAccount.objects.select_for_update(no_key=True).filter(pk=pk)
+)
+
+
 def _lock(account: DepositAccount, *, store: bool = True) -> DepositAccount:
     """Lock the account's row, and first its store's (the order in common.db) when the step
     may change the store's status (a restriction lifted or imposed, an exit). Holds and
@@ -115,7 +123,13 @@ def _lock(account: DepositAccount, *, store: bool = True) -> DepositAccount:
     merchant = None
     if store:
         merchant = Merchant.objects.select_for_update(no_key=True).get(pk=account.merchant_id)
-    account.refresh_from_db(from_queryset=DepositAccount.objects.select_for_update(no_key=True))
+    locked = _LOCKED_ACCOUNT.get(account.pk)
+    if locked is None:
+        raise DepositAccount.DoesNotExist("The deposit account is gone.")
+    # The caller's instance, brought up to date, stays the one it goes on using; its store
+    # (the same row, an account never changes store) stays cached.
+    for column in DepositAccount._meta.concrete_fields:
+        setattr(account, column.attname, getattr(locked, column.attname))
     # Whatever the step changes, the store's pages are stale once it commits.
     pagecache.bump(pagecache.store_scope(account.merchant_id))
     if merchant is not None:

@@ -11,6 +11,7 @@ from deposits import services
 from deposits.destinations import Destination
 from deposits.models import DepositAccount, Disbursement
 from deposits.policy import most_required_under, policy_in_force
+from tests.compiling import compiled_reads, reading
 from tests.factories import ConsumerFactory
 from webhooks import events as webhook_events
 
@@ -103,3 +104,12 @@ def test_a_payout_on_an_old_copy_of_the_account_still_asks_for_the_top_up(accoun
     assert account.balance == D("40000.00")
     assert account.top_up_amount_due == D("10000.00")
     assert account.top_up_due_by is not None
+
+
+def test_a_payout_compiles_none_of_its_reads_once_the_process_has_paid_one(well_covered):
+    pay(well_covered, D("100.00"), key="first")
+
+    with compiled_reads() as compiled:
+        pay(well_covered, D("100.00"), key="second")
+
+    assert reading(compiled, "deposits_depositaccount", "deposits_ledgerentry") == []

@@ -3,6 +3,8 @@ busy day is many of them."""
 
 import pytest
 
+from tests.compiling import compiled_reads, reading
+
 pytestmark = pytest.mark.django_db
 
 # The order, the claim group's lock, the consumer's strikes, the complaints already on the
@@ -12,6 +14,14 @@ pytestmark = pytest.mark.django_db
 # deadline policy (read at most once a minute per process, common.effective: here afresh);
 # and the savepoint around the call, the tests running in a transaction.
 FILING_STATEMENTS = 14
+# What a filing reads of its own, each read compiled once per process (common.prepared).
+FILING_TABLES = (
+    "merchants_order",
+    "disputes_complaint",
+    "disputes_consumerstrike",
+    "merchants_merchantmember",
+    "webhooks_subscription",
+)
 
 
 def test_filing_stays_within_its_statements(file, store, django_assert_max_num_queries):
@@ -24,3 +34,14 @@ def test_filing_stays_within_its_statements(file, store, django_assert_max_num_q
         and 'WHERE "disputes_complaint"."order_id" =' in q["sql"]
     ]
     assert len(reads_on_the_order) == 1
+
+
+def test_a_filing_compiles_none_of_its_reads_once_the_process_has_filed_one(file, order):
+    file()
+    order.pk, order.order_number = None, f"{order.order_number}-2"
+    order.save()
+
+    with compiled_reads() as compiled:
+        file()
+
+    assert reading(compiled, *FILING_TABLES) == []
