@@ -1,7 +1,10 @@
 """The platform's roles are Django groups; this module names them and reads them."""
 
 from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
+
+from common.prepared import PreparedRead
 
 CONSUMERS = "Consumers"
 MERCHANT_STAFF = "Merchant staff"
@@ -21,13 +24,17 @@ ROLE_LABELS = {
 }
 
 
+# Read on nearly every request: compiled once.
+_ROLE_NAMES = PreparedRead(lambda user_id: Group.objects.filter(user=user_id).values_list("name"))
+
+
 def user_roles(user) -> frozenset[str]:
     """The role names of a user, read once per request and cached on the user object."""
     if not user.is_authenticated:
         return frozenset()
     cached = getattr(user, "_role_names", None)
     if cached is None:
-        cached = frozenset(user.groups.values_list("name", flat=True))
+        cached = frozenset(name for (name,) in _ROLE_NAMES.rows(user.pk))
         user._role_names = cached
     return cached
 

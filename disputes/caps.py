@@ -115,7 +115,7 @@ def _with_counts(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
     return queryset.prefetch_related(*_counted_lookups())
 
 
-# Read by every filing, and nearly always finds nothing: compiled once.
+# Read by every filing and decision, and nearly always finds nothing else: compiled once.
 _ON_ORDER = PreparedRead(lambda order_id: Complaint.objects.filter(order_id=order_id))
 
 
@@ -130,7 +130,8 @@ def refunds_elsewhere(order: Order, *, kind: str, by_kind: dict | None = None) -
     """What the complaints on the order but the one of `kind` count as refunds."""
     if by_kind is None:
         # Most orders have one complaint: then this is one query that finds no other.
-        others = _with_counts(Complaint.objects.filter(order_id=order.pk).exclude(kind=kind))
+        others = [c for c in _ON_ORDER.all(order.pk) if c.kind != kind]
+        prefetch_related_objects(others, *_counted_lookups())
         return sum((counted(complaint).refund for complaint in others), ZERO)
     return sum((amount for other, amount in by_kind.items() if other != kind), ZERO)
 

@@ -344,12 +344,21 @@ def nothing_left(lines) -> str | None:
     }
 
 
+# What a decision reads of the evidence when the page did not load it: compiled once.
+_EVIDENCE_KINDS = PreparedRead(
+    lambda complaint_id: Evidence.objects.filter(complaint_id=complaint_id).values_list(
+        "party", "kind"
+    )
+)
+
+
 def has_return_shipping_receipt(complaint: Complaint) -> bool:
     """A logistics record or payment voucher of the consumer's among the evidence."""
-    return any(
-        evidence.party == "consumer" and evidence.kind in RECEIPTS
-        for evidence in complaint.evidence.all()
-    )
+    if "evidence" in getattr(complaint, "_prefetched_objects_cache", {}):
+        kinds = [(evidence.party, evidence.kind) for evidence in complaint.evidence.all()]
+    else:
+        kinds = _EVIDENCE_KINDS.rows(complaint.pk)
+    return any(party == "consumer" and kind in RECEIPTS for party, kind in kinds)
 
 
 def suggestion_for_complaint(complaint: Complaint):

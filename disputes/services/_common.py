@@ -68,14 +68,22 @@ def _text(value: str, *, label, max_length: int = 5000) -> str:
     return text
 
 
-def _lock(complaint: Complaint, now: datetime) -> Complaint:
-    # The complaint's row alone: its order, store (and its deposit account, for the steps
-    # that move money) and consumer are read, never locked.
-    locked = (
+# The complaint's row alone: its order, store (and its deposit account, for the steps
+# that move money) and consumer are read, never locked. Every step on a complaint takes it
+# first: compiled once.
+_LOCKED_COMPLAINT = PreparedRead(
+    lambda pk: (
         Complaint.objects.select_for_update(no_key=True, of=("self",))
         .select_related("order", "merchant__deposit_account", "consumer", "payout_destination")
-        .get(pk=complaint.pk)
+        .filter(pk=pk)
     )
+)
+
+
+def _lock(complaint: Complaint, now: datetime) -> Complaint:
+    locked = _LOCKED_COMPLAINT.get(complaint.pk)
+    if locked is None:
+        raise Complaint.DoesNotExist("The complaint is gone.")
     # Whatever the action changes, the pages showing this complaint are stale once it commits.
     pagecache.bump_complaints([locked])
     return locked.as_of(now)

@@ -5,9 +5,12 @@ from decimal import Decimal
 
 import pytest
 
+from accounts.models import User
 from deposits import services as ledger
 from deposits.policy import most_required_under, policy_in_force
+from disputes import services
 from disputes.models import Complaint
+from tests.compiling import compiled_reads, reading
 from tests.disputes.test_review import (
     account_of,
     decide,
@@ -25,6 +28,16 @@ pytestmark = pytest.mark.django_db
 # transaction, webhooks/events.py); a savepoint around each service call, the tests running
 # in a transaction.
 DECISION_STATEMENTS = 21
+# What a decision reads of its own, each read compiled once per process (common.prepared).
+DECISION_TABLES = (
+    "auth_group",
+    "disputes_complaint",
+    "disputes_evidence",
+    "merchants_merchantmember",
+    "deposits_depositaccount",
+    "deposits_ledgerentry",
+    "webhooks_subscription",
+)
 
 
 @pytest.fixture
@@ -62,3 +75,29 @@ def test_award_lines_are_written_once_with_what_they_paid(complaint, well_covere
     for line in lines:
         assert line.paid_amount == line.amount
         assert line.ledger_entry.kind == "claim_payout"
+
+
+def test_a_decision_compiles_none_of_its_reads_once_the_process_has_decided_one(
+    complaint, order, well_covered, consumer
+):
+    reviewer = reviewer_user()
+    under_review(complaint, well_covered, consumer, reviewer)
+    decide(complaint, reviewer)
+    order.pk, order.order_number = None, f"{order.order_number}-2"
+    order.save()
+    another = services.file_complaint(
+        order=order,
+        consumer=consumer,
+        kind="description_mismatch",
+        description="颜色与描述不符。",
+        claimed_amount=Decimal("199.00"),
+    )
+    under_review(another, well_covered, consumer, reviewer)
+    lines = suggested_lines(another)
+    # As the next request has it: the reviewer read afresh, their roles not known yet.
+    reviewer = User.objects.get(pk=reviewer.pk)
+
+    with compiled_reads() as compiled:
+        decide(another, reviewer, lines=lines)
+
+    assert reading(compiled, *DECISION_TABLES) == []
