@@ -89,13 +89,14 @@ class PreparedRead:
         if len(self._kinds) != arity:
             raise TypeError("Name the type of each key the function takes.")
         self._queryset_for_keys = queryset_for_keys
-        # Per database alias, not per connection: every thread's connection to one database
-        # runs the same SQL, and an entry per connection would keep each thread's connection
-        # alive after its thread ended (the compiler refers to it).
-        self._compiled: dict[str, _Compiled] = {}
+        # Per database alias (and whether it reads one row), not per connection: every
+        # thread's connection to one database runs the same SQL, and an entry per connection
+        # would keep each thread's connection alive after its thread ended (the compiler
+        # refers to it).
+        self._compiled: dict[tuple[str, bool], _Compiled] = {}
 
     def get(self, *keys, using: str = DEFAULT_DB_ALIAS):
-        compiled, rows = self._run(keys, using, limit=2)
+        compiled, rows = self._run(keys, using, limit=2, unordered=True)
         if len(rows) > 1:
             raise compiled.model.MultipleObjectsReturned(
                 f"A prepared read of {compiled.model.__name__} found more than one row."
@@ -121,15 +122,20 @@ class PreparedRead:
             instances.append(instance)
         return instances
 
-    def _run(self, keys: tuple, using: str, limit: int | None = None) -> tuple[_Compiled, list]:
+    def _run(
+        self, keys: tuple, using: str, limit: int | None = None, unordered: bool = False
+    ) -> tuple[_Compiled, list]:
         connection = connections[using]
-        compiled = self._compiled.get(using)
+        compiled = self._compiled.get((using, unordered))
         if compiled is None:
             placeholders = [_placeholder(kind, i) for i, kind in enumerate(self._kinds)]
-            compiled = _Compiled(
-                self._queryset_for_keys(*placeholders), using, placeholders, self._kinds
-            )
-            self._compiled[using] = compiled
+            queryset = self._queryset_for_keys(*placeholders)
+            if unordered and queryset.query.can_filter() and not queryset.query.distinct_fields:
+                # As QuerySet.get() reads one row: without the model's default ordering, which
+                # may join another table (and a lock would then lock its row too).
+                queryset = queryset.order_by()
+            compiled = _Compiled(queryset, using, placeholders, self._kinds)
+            self._compiled[(using, unordered)] = compiled
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, compiled.params_for(keys))
             rows = cursor.fetchall() if limit is None else cursor.fetchmany(limit)

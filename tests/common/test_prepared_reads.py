@@ -7,15 +7,16 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import User
 from common.prepared import PreparedRead
+from deposits.models import DepositAccount
 from merchants.models import MerchantMember
-from tests.factories import ConsumerFactory, MerchantMemberFactory
+from tests.factories import ConsumerFactory, DepositAccountFactory, MerchantMemberFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -176,3 +177,20 @@ def test_each_key_needs_its_type():
         PreparedRead(lambda pk, since: User.objects.filter(pk=pk), keys=(int,))
     with pytest.raises(TypeError, match="int, a str or a datetime"):
         PreparedRead(lambda pk: User.objects.filter(pk=pk), keys=(float,)).get(1.0)
+
+
+def test_get_reads_its_row_without_the_models_default_ordering_as_queryset_get_does():
+    """DepositAccount is ordered by its store's name: an ordered read would join the store,
+    and a locking read would lock the store's row as well."""
+    account = DepositAccountFactory()
+    locked = PreparedRead(
+        lambda pk: DepositAccount.objects.select_for_update(no_key=True).filter(pk=pk)
+    )
+
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        assert locked.get(account.pk).pk == account.pk
+        assert [row.pk for row in locked.all(account.pk)] == [account.pk]
+
+    [one_row, every_row] = [q["sql"] for q in queries.captured_queries]
+    assert "JOIN" not in one_row and "ORDER BY" not in one_row
+    assert "ORDER BY" in every_row
