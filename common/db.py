@@ -95,28 +95,38 @@ def lock_claim_group(*, consumer_id: int, merchant_id: int) -> None:
         )
 
 
-def update_rows(model, field: str, values: dict) -> None:
+def update_rows(model, field: str, values: dict, *, also: dict | None = None) -> None:
     """Set one column of many rows to each row's own value in one statement: `values` maps
-    primary keys to values. (Django's bulk_update builds a CASE per row and column, which
-    costs more than the database's work at a few hundred rows.)"""
+    primary keys to values; `also` sets other fields to one value on every row. (Django's
+    bulk_update builds a CASE per row and column, which costs more than the database's
+    work at a few hundred rows.)"""
     if not values:
         return
     table = connection.ops.quote_name(model._meta.db_table)
     column = connection.ops.quote_name(model._meta.get_field(field).column)
     pk = connection.ops.quote_name(model._meta.pk.column)
+    same = [model._meta.get_field(name) for name in also or {}]
+    same_sql = "".join(f", {connection.ops.quote_name(f.column)} = %s" for f in same)
+    same_params = [
+        f.get_db_prep_save(value, connection)
+        for f, value in zip(same, (also or {}).values(), strict=True)
+    ]
     if connection.vendor == "postgresql":
         db_type = model._meta.get_field(field).db_type(connection)
         rows = ", ".join(["(%s, %s)"] * len(values))
         # Only quoted identifiers are formatted in; every value is a parameter.
         sql = (
-            f"UPDATE {table} AS t SET {column} = v.value::{db_type} "  # noqa: S608
+            f"UPDATE {table} AS t SET {column} = v.value::{db_type}{same_sql} "  # noqa: S608
             f"FROM (VALUES {rows}) AS v(id, value) WHERE t.{pk} = v.id"
         )
-        params = [item for pair in values.items() for item in pair]
+        params = same_params + [item for pair in values.items() for item in pair]
     else:
         cases = " ".join(["WHEN %s THEN %s"] * len(values))
         holes = ", ".join(["%s"] * len(values))
-        sql = f"UPDATE {table} SET {column} = CASE {pk} {cases} END WHERE {pk} IN ({holes})"  # noqa: S608
-        params = [item for pair in values.items() for item in pair] + list(values)
+        sql = (
+            f"UPDATE {table} SET {column} = CASE {pk} {cases} END{same_sql} "  # noqa: S608
+            f"WHERE {pk} IN ({holes})"
+        )
+        params = [item for pair in values.items() for item in pair] + same_params + list(values)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

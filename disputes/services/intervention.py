@@ -106,8 +106,9 @@ def escalate_silent_merchants(*, complaints: list[Complaint], now: datetime) -> 
     complaints' row locks in its transaction; a complaint that may not escalate now is left
     as it is. Returns the escalated ones.
 
-    The holds come last, so a busy store's deposit stays locked only for them and the
-    commit (common.db): nothing written before depends on what the deposit could hold.
+    The holds come last, so a busy store's deposit stays locked only for them, the one
+    update of the rows and the commit (common.db): nothing written before depends on what
+    the deposit could hold.
     """
     due = [c for c in complaints if has_transition_perm(c.as_of(now).escalate, SYSTEM)]
     if not due:
@@ -119,15 +120,6 @@ def escalate_silent_merchants(*, complaints: list[Complaint], now: datetime) -> 
             complaint.escalate(
                 decision_due_at=decision_due_at, by_system=True, description=description
             )
-    # The same for every row (all locked by the caller) but what each holds, set below.
-    Complaint.objects.filter(pk__in=[c.pk for c in due]).update(
-        status=Complaint.Status.UNDER_REVIEW,
-        escalated_at=now,
-        escalated_by_system=True,
-        decision_due_at=decision_due_at,
-        due_at=decision_due_at,
-        updated_at=now,
-    )
     StateLog.objects.bulk_create(logs)
     pagecache.bump_complaints(due)
     members = _merchant_users_of(due)
@@ -139,7 +131,21 @@ def escalate_silent_merchants(*, complaints: list[Complaint], now: datetime) -> 
         ]
     )
     _hold_likely_awards(due)
-    update_rows(Complaint, "held_amount", {c.pk: c.held_amount for c in due})
+    # The rows (all locked by the caller) in one statement: what each holds, and what every
+    # one of them becomes.
+    update_rows(
+        Complaint,
+        "held_amount",
+        {c.pk: c.held_amount for c in due},
+        also={
+            "status": Complaint.Status.UNDER_REVIEW,
+            "escalated_at": now,
+            "escalated_by_system": True,
+            "decision_due_at": decision_due_at,
+            "due_at": decision_due_at,
+            "updated_at": now,
+        },
+    )
     return due
 
 

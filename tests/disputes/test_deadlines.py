@@ -5,6 +5,8 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from deposits.models import LedgerEntry
@@ -154,3 +156,35 @@ def test_a_complaint_that_cannot_move_is_left_for_a_person_and_the_rest_go_on(
     process_due_complaints(timezone.now())
     assert _reload(other).status == Complaint.Status.UNDER_REVIEW
     assert _reload(stuck).status == Complaint.Status.NEGOTIATING
+
+
+def test_the_silent_merchants_escalated_in_one_run_are_written_in_one_update(
+    complaint, order, consumer
+):
+    order.pk, order.order_number = None, f"{order.order_number}-2"
+    order.save()
+    another = services.file_complaint(
+        order=order,
+        consumer=consumer,
+        kind="description_mismatch",
+        description="颜色与描述不符。",
+        claimed_amount=Decimal("150.00"),
+    )
+    now = max(complaint.due_at, another.due_at)
+
+    with CaptureQueriesContext(connection) as queries:
+        process_due_complaints(now)
+
+    complaint_updates = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('UPDATE "disputes_complaint"')
+    ]
+    assert len(complaint_updates) == 1
+    for escalated, held in ((_reload(complaint), "199.00"), (_reload(another), "150.00")):
+        assert escalated.status == Complaint.Status.UNDER_REVIEW
+        assert escalated.escalated_by_system
+        assert escalated.escalated_at == now
+        assert escalated.due_at == escalated.decision_due_at > now
+        assert escalated.held_amount == Decimal(held)
+    assert_ledger_balanced()
