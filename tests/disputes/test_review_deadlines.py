@@ -252,9 +252,13 @@ def test_a_case_decided_in_time_is_never_flagged(reviewed, reviewer):
     assert not reload(reviewed).decision_overdue
 
 
-def test_reopening_an_unpaid_settlement_starts_a_new_decision_target(complaint, store, consumer):
-    services.accept_claim(complaint=complaint, actor=store.owner)
+def test_reopening_an_unpaid_settlement_starts_a_new_decision_target(file, store, consumer):
     monday = _next(0, hour=10)
+    # Settled the Friday before: the Monday is within the 7 days to report it unpaid,
+    # whatever day the test runs.
+    with time_machine.travel(monday - timedelta(days=3), tick=False):
+        complaint = file()
+        services.accept_claim(complaint=complaint, actor=store.owner)
     with time_machine.travel(monday, tick=False):
         services.reopen_complaint(complaint=complaint, actor=consumer)
     reopened = reload(complaint)
