@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.models import User
 from deposits.audit import audit_deposits
 from disputes import services
-from merchants.models import Merchant
+from merchants.models import Merchant, Order
 from tests.factories import (
     ConsumerFactory,
     DepositAccountFactory,
@@ -86,6 +86,15 @@ def file(order, consumer):
 @pytest.fixture
 def complaint(file):
     return file()
+
+
+@pytest.fixture
+def second_order(order):
+    """Another order of the same consumer at the same store, paid and delivered alike."""
+    second = Order.objects.get(pk=order.pk)
+    second.pk, second.order_number = None, f"{order.order_number}-2"
+    second.save()
+    return second
 
 
 def assert_ledger_balanced():

@@ -159,17 +159,9 @@ def test_a_complaint_that_cannot_move_is_left_for_a_person_and_the_rest_go_on(
 
 
 def test_the_silent_merchants_escalated_in_one_run_are_written_in_one_update(
-    complaint, order, consumer
+    complaint, file, second_order
 ):
-    order.pk, order.order_number = None, f"{order.order_number}-2"
-    order.save()
-    another = services.file_complaint(
-        order=order,
-        consumer=consumer,
-        kind="description_mismatch",
-        description="颜色与描述不符。",
-        claimed_amount=Decimal("150.00"),
-    )
+    another = file(order=second_order, claimed_amount=Decimal("150.00"))
     now = max(complaint.due_at, another.due_at)
 
     with CaptureQueriesContext(connection) as queries:

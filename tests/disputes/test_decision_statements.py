@@ -8,7 +8,6 @@ import pytest
 from accounts.models import User
 from deposits import services as ledger
 from deposits.policy import most_required_under, policy_in_force
-from disputes import services
 from disputes.models import Complaint
 from tests.compiling import compiled_reads, reading
 from tests.disputes.test_review import (
@@ -78,20 +77,12 @@ def test_award_lines_are_written_once_with_what_they_paid(complaint, well_covere
 
 
 def test_a_decision_compiles_none_of_its_reads_once_the_process_has_decided_one(
-    complaint, order, well_covered, consumer
+    complaint, file, second_order, well_covered, consumer
 ):
     reviewer = reviewer_user()
     under_review(complaint, well_covered, consumer, reviewer)
     decide(complaint, reviewer)
-    order.pk, order.order_number = None, f"{order.order_number}-2"
-    order.save()
-    another = services.file_complaint(
-        order=order,
-        consumer=consumer,
-        kind="description_mismatch",
-        description="颜色与描述不符。",
-        claimed_amount=Decimal("199.00"),
-    )
+    another = file(order=second_order)
     under_review(another, well_covered, consumer, reviewer)
     lines = suggested_lines(another)
     # As the next request has it: the reviewer read afresh, their roles not known yet.

@@ -36,12 +36,10 @@ def test_filing_stays_within_its_statements(file, store, django_assert_max_num_q
     assert len(reads_on_the_order) == 1
 
 
-def test_a_filing_compiles_none_of_its_reads_once_the_process_has_filed_one(file, order):
+def test_a_filing_compiles_none_of_its_reads_once_the_process_has_filed_one(file, second_order):
     file()
-    order.pk, order.order_number = None, f"{order.order_number}-2"
-    order.save()
 
     with compiled_reads() as compiled:
-        file()
+        file(order=second_order)
 
     assert reading(compiled, *FILING_TABLES) == []
