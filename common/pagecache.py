@@ -31,7 +31,6 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
-from django.utils.dateparse import parse_datetime
 from django.utils.safestring import mark_safe
 
 MAX_SECONDS = 300
@@ -154,7 +153,7 @@ def _fill(html: str, request) -> str:
     now = timezone.now()
     html = _DEADLINE_HOLE.sub(
         lambda match: deadline_chip_html(
-            parse_datetime(match.group(1)),
+            datetime.fromisoformat(match.group(1)),
             now,
             mark_safe(match.group(2)),  # noqa: S308 - ours
         ),
