@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from disputes import selectors
 from disputes.models import Appeal, Complaint, InfoRequest, Party
+from tests.compiling import compiled_reads
 from tests.factories import ComplaintFactory, PlatformUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +91,24 @@ def test_equal_deadlines_show_the_newest_first(store):
         created_at=older.created_at + timedelta(minutes=5),
     )
     assert selectors.waiting_for_merchant(store.merchant, limit=10) == [newer, older]
+
+
+def test_a_second_overview_compiles_none_of_its_waiting_reads(store, other_store):
+    _complaint(store, S.NEGOTIATING, due_in_hours=5)
+    selectors.waiting_for_merchant(other_store.merchant, limit=10)
+
+    with compiled_reads() as compiled:
+        waiting = selectors.waiting_for_merchant(store.merchant, limit=10)
+
+    assert len(waiting) == 1
+    assert compiled == []
+
+
+def test_the_waiting_list_reads_what_the_table_shows_and_no_more(store, django_assert_num_queries):
+    complaint = _complaint(store, S.NEGOTIATING, due_in_hours=5)
+    with django_assert_num_queries(4):
+        (listed,) = selectors.waiting_for_merchant(store.merchant, limit=10)
+    with django_assert_num_queries(0):
+        shown = (listed.number, listed.get_kind_display(), listed.order.item_title)
+    assert shown == (complaint.number, complaint.get_kind_display(), complaint.order.item_title)
+    assert listed.get_deferred_fields() >= {"description", "consumer_id"}
