@@ -209,6 +209,24 @@ def _ids_or_subquery(queryset):
     return ids if len(ids) <= SEARCH_IDS_AT_MOST else queryset.values("pk")
 
 
+# What the parties' lists show of a complaint (disputes/complaint_table.html) and sort by.
+LISTED_COLUMNS = (
+    "number",
+    "kind",
+    "status",
+    "due_at",
+    "claimed_amount",
+    "created_at",
+    "order__item_title",
+)
+
+
+def listed(complaints: QuerySet[Complaint]) -> QuerySet[Complaint]:
+    """`complaints` with what their list shows, and no more: the complaint with its order
+    and its other party is over 60 columns, of which a list shows 7."""
+    return complaints.select_related(None).select_related("order").only(*LISTED_COLUMNS)
+
+
 def complaints_of_consumer(user) -> QuerySet[Complaint]:
     return Complaint.objects.filter(consumer=user).select_related("order", "merchant")
 
@@ -250,18 +268,6 @@ def _start_of(day) -> datetime:
 QUEUE = (F("due_at").asc(nulls_last=True), F("created_at").desc(), F("pk").desc())
 
 
-# What the store's lists show of a complaint (disputes/complaint_table.html) and sort by.
-LISTED_COLUMNS = (
-    "number",
-    "kind",
-    "status",
-    "due_at",
-    "claimed_amount",
-    "created_at",
-    "order__item_title",
-)
-
-
 def _waiting_kinds(merchant_id: int, limit: int) -> list[QuerySet[Complaint]]:
     """One query per kind of waiting, each read along the store's status queue index.
 
@@ -281,12 +287,7 @@ def _waiting_kinds(merchant_id: int, limit: int) -> list[QuerySet[Complaint]]:
         responded_at__isnull=True,
         response_lapsed=False,
     )
-    complaints = (
-        Complaint.objects.filter(merchant_id=merchant_id)
-        .select_related("order")
-        .only(*LISTED_COLUMNS)
-        .order_by(*QUEUE)
-    )
+    complaints = listed(Complaint.objects.filter(merchant_id=merchant_id)).order_by(*QUEUE)
     return [
         complaints.filter(status=Status.NEGOTIATING)[:limit],
         complaints.filter(status=Status.AWAITING_MERCHANT_PAYMENT)[:limit],

@@ -91,7 +91,9 @@ def file_complaint(request, order_number):
 @login_required
 def consumer_complaints(request):
     def render_page():
-        complaints, context = _search(request, selectors.complaints_of_consumer(request.user))
+        complaints, context = _search(
+            request, selectors.listed(selectors.complaints_of_consumer(request.user))
+        )
         page = Paginator(complaints, PAGE_SIZE).get_page(request.GET.get("page"))
         return render(request, "disputes/consumer_complaints.html", {"page": page, **context}), None
 

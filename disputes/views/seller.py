@@ -89,7 +89,7 @@ def seller_overview(request):
 def seller_complaints(request):
     def render_page():
         complaints, context = _search(
-            request, selectors.complaints_of_merchant(request.membership.merchant)
+            request, selectors.listed(selectors.complaints_of_merchant(request.membership.merchant))
         )
         page = Paginator(complaints.order_by(*selectors.QUEUE), PAGE_SIZE).get_page(
             request.GET.get("page")

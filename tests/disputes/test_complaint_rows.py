@@ -5,7 +5,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -60,3 +62,25 @@ def test_a_page_being_cached_keeps_the_deadline_as_a_placeholder():
 
 def test_no_complaints_no_rows():
     assert _rows([]) == ""
+
+
+@pytest.mark.parametrize(
+    ("who", "url_name"),
+    [("consumer", "disputes:consumer_complaints"), ("owner", "disputes:seller_complaints")],
+)
+def test_the_lists_read_only_what_their_rows_show(
+    client, complaint, consumer, store, who, url_name
+):
+    client.force_login(consumer if who == "consumer" else store.owner)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse(url_name))
+    assert complaint.number in response.content.decode()
+    (listing,) = [
+        query["sql"]
+        for query in captured.captured_queries
+        if query["sql"].startswith('SELECT "disputes_complaint"."id"')
+    ]
+    assert '"disputes_complaint"."description"' not in listing
+    assert '"merchants_order"."item_title"' in listing
+    assert '"merchants_merchant".' not in listing
+    assert '"accounts_user".' not in listing
