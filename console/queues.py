@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import roles
 from deposits import selectors as deposit_selectors
 from deposits.models import DepositAccount
-from disputes import selectors
+from disputes import work_queues
 from disputes.models import QUEUE_ORDER, Complaint
 
 # Counted up to here, then shown as "100+": a count stays one bounded index read.
@@ -79,29 +79,29 @@ def _accounts(key, label, condition: Callable[[datetime], Q], query: str, due_fi
 
 
 UNTAKEN = _complaint_queue(
-    "untaken", _("Escalations no reviewer has taken"), lambda user: selectors.UNTAKEN
+    "untaken", _("Escalations no reviewer has taken"), lambda user: work_queues.UNTAKEN
 )
 COMPLAINT_QUEUES = (
     UNTAKEN,
-    _complaint_queue("mine", _("My open cases"), selectors.reviewers_open_cases),
+    _complaint_queue("mine", _("My open cases"), work_queues.reviewers_open_cases),
     _complaint_queue(
-        "answered", _("Answers to my information requests"), selectors.answers_for_reviewer
+        "answered", _("Answers to my information requests"), work_queues.answers_for_reviewer
     ),
-    _complaint_queue("sent-back", _("Awards sent back to me"), selectors.sent_back_to_reviewer),
+    _complaint_queue("sent-back", _("Awards sent back to me"), work_queues.sent_back_to_reviewer),
     _complaint_queue(
         "my-overdue",
         _("My cases past their decision deadline"),
-        selectors.reviewers_overdue,
+        work_queues.reviewers_overdue,
         late=True,
     ),
     _complaint_queue(
-        "to-approve", _("Awards waiting for my approval"), selectors.awaiting_approval_by
+        "to-approve", _("Awards waiting for my approval"), work_queues.awaiting_approval_by
     ),
-    _complaint_queue("appeals", _("Appeals ready to resolve"), selectors.appeals_ready_for),
+    _complaint_queue("appeals", _("Appeals ready to resolve"), work_queues.appeals_ready_for),
     _complaint_queue(
         "team-overdue",
         _("Cases past their decision deadline, whole team"),
-        lambda user: selectors.team_overdue(),
+        lambda user: work_queues.team_overdue(),
         late=True,
     ),
 )

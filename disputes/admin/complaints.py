@@ -17,7 +17,7 @@ from common.paginators import EstimatedCountPaginator
 from console import queues
 from deposit_claims.templatetags.ui import STATUS_FAMILIES, money
 
-from .. import selectors, services
+from .. import selectors, services, work_queues
 from ..compensation import total
 from ..downloads import evidence_download
 from ..models import (
@@ -53,7 +53,7 @@ class AssignedReviewerFilter(admin.SimpleListFilter):
         if self.value() == "me":
             return queryset.filter(assigned_reviewer=request.user)
         if self.value() == "nobody":
-            return queryset.filter(selectors.UNTAKEN)
+            return queryset.filter(work_queues.UNTAKEN)
         return queryset
 
 
@@ -83,9 +83,9 @@ class AppealFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         under_appeal = queryset.filter(status=Status.UNDER_APPEAL)
         if self.value() == "ready":
-            return under_appeal.filter(selectors.APPEAL_ANSWERED)
+            return under_appeal.filter(work_queues.APPEAL_ANSWERED)
         if self.value() == "waiting":
-            return under_appeal.exclude(selectors.APPEAL_ANSWERED)
+            return under_appeal.exclude(work_queues.APPEAL_ANSWERED)
         return queryset
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_noop
 from common.db import atomic_service
 from common.recorded_text import recorded
 
-from .. import selectors
+from .. import work_queues
 from ..models import (
     QUEUE_ORDER,
     Complaint,
@@ -68,7 +68,7 @@ def take_next_case(*, actor) -> Complaint | None:
         raise _not_allowed(_("take"))
     candidate = (
         Complaint.objects.select_for_update(no_key=True, skip_locked=True, of=("self",))
-        .filter(selectors.UNTAKEN)
+        .filter(work_queues.UNTAKEN)
         .order_by(*QUEUE_ORDER)
         .first()
     )
