@@ -104,6 +104,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's widget templates, the plainest of them built in Python (common/form_renderer.py).
+FORM_RENDERER = "common.form_renderer.FormRenderer"
+
 # SQLite on a fresh machine; PostgreSQL (or anything else) when DATABASE_URL says so.
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
