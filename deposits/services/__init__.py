@@ -72,6 +72,7 @@ from .payout_accounts import (
 from .payouts import (
     PayoutRequest,
     pay_out,
+    pay_out_in_transaction,
     pay_out_many,
     reimburse,
 )
@@ -113,6 +114,7 @@ __all__ = [
     "mark_disbursement_sent",
     "note_account_reminder",
     "pay_out",
+    "pay_out_in_transaction",
     "pay_out_many",
     "recompute_after_store_facts_change",
     "record_pay_in",

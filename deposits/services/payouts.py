@@ -5,8 +5,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.signals import post_save
+from django.db.transaction import TransactionManagementError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
@@ -107,6 +109,18 @@ def pay_out(
         memo=memo,
     )
     [result] = _pay_out_all(account, [request])
+    return result
+
+
+def pay_out_in_transaction(*, account: DepositAccount, request: PayoutRequest) -> PayoutResult:
+    """`pay_out`, as one step of the caller's open transaction and without a savepoint of
+    its own: for a service (a decision, an approval, an appeal's answer) that lets any error
+    end its whole transaction, and so needs none. That is two round trips less per payout,
+    one of them (the savepoint's release) while the deposit is locked."""
+    if not connection.in_atomic_block:
+        raise TransactionManagementError("A payout in a transaction needs the transaction.")
+    with transaction.atomic(savepoint=False):
+        [result] = _pay_out_all(account, [request])
     return result
 
 

@@ -36,7 +36,7 @@ def _pay_lines(complaint, lines, actor, *, key: str, memo: str):
     account the consumer chose; without one it waits for their choice (`_account_due_at`).
     Returns the disbursement, if anything was paid."""
     request = _payout_request(complaint, lines, actor, key=key, memo=memo)
-    result = ledger.pay_out(account=_account(complaint), **request.__dict__)
+    result = ledger.pay_out_in_transaction(account=_account(complaint), request=request)
     _record_paid(lines, result)
     _save_lines(lines)
     return result.disbursement

@@ -84,7 +84,7 @@ def _bump_limit_row(spec: tuple[int, float]) -> int:
 # pins them (tests/deposits/test_payout_statements.py, tests/disputes/
 # test_filing_statements.py, test_decision_statements.py; their budgets less the test's
 # savepoint), and how many processes its figure runs in.
-ORM_FLOORS = {"payout": (6, PROCESSES), "filing": (12, 1), "decision": (19, PROCESSES)}
+ORM_FLOORS = {"payout": (6, PROCESSES), "filing": (12, 1), "decision": (17, PROCESSES)}
 
 
 def _orm_reads(spec: tuple[int, int, float]) -> int:

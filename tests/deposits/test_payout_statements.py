@@ -4,7 +4,9 @@ deposit), so every statement it saves is a statement less on every payout of tha
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
 from deposits import services
@@ -113,3 +115,62 @@ def test_a_payout_compiles_none_of_its_reads_once_the_process_has_paid_one(well_
         pay(well_covered, D("100.00"), key="second")
 
     assert reading(compiled, "deposits_depositaccount", "deposits_ledgerentry") == []
+
+
+HUNDRED = D("100.00")
+
+
+def request_for(key: str, amount=HUNDRED) -> services.PayoutRequest:
+    return services.PayoutRequest(
+        reference="TS1",
+        amount=amount,
+        payee=ConsumerFactory(),
+        destination=Destination.of(method=Disbursement.Method.ALIPAY, number="138****0000"),
+        idempotency_key=key,
+    )
+
+
+def test_a_payout_in_the_callers_transaction_pays_as_pay_out_does_without_a_savepoint(
+    well_covered,
+):
+    request, alone = request_for("in-transaction"), request_for("alone")
+    webhook_events.forget_subscriptions()
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        result = services.pay_out_in_transaction(account=well_covered, request=request)
+    webhook_events.forget_subscriptions()
+    with CaptureQueriesContext(connection) as alone_queries:
+        services.pay_out(account=well_covered, **vars(alone))
+
+    assert result.amount_paid == D("100.00")
+    assert result.disbursement.pk is not None
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert not [s for s in sql if "SAVEPOINT" in s]
+    assert len(sql) == len(alone_queries.captured_queries) - 2
+
+
+def test_a_payout_in_the_callers_transaction_is_replayed_by_its_key(well_covered):
+    request = request_for("twice")
+    with transaction.atomic():
+        first = services.pay_out_in_transaction(account=well_covered, request=request)
+    with transaction.atomic():
+        again = services.pay_out_in_transaction(account=well_covered, request=request)
+
+    assert [e.pk for e in again.entries] == [e.pk for e in first.entries]
+    assert Disbursement.objects.filter(reference="TS1").count() == 1
+
+
+def test_a_refused_payout_in_the_callers_transaction_fails_the_whole_transaction(well_covered):
+    before = DepositAccount.objects.get(pk=well_covered.pk).balance
+    with pytest.raises(ValidationError), transaction.atomic():
+        DepositAccount.objects.filter(pk=well_covered.pk).update(balance=before - 1)
+        services.pay_out_in_transaction(account=well_covered, request=request_for(" ", D("1")))
+
+    assert DepositAccount.objects.get(pk=well_covered.pk).balance == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_payout_in_a_transaction_refuses_to_run_outside_one(well_covered):
+    with pytest.raises(TransactionManagementError):
+        services.pay_out_in_transaction(account=well_covered, request=request_for("outside"))
+
+    assert not Disbursement.objects.exists()

@@ -24,9 +24,9 @@ pytestmark = pytest.mark.django_db
 # The claim group's lock, the complaint's, the award's rules and caps, the decision, its
 # log, the complaint, the notices and their e-mails, the payout (tests/deposits/
 # test_payout_statements.py), the award lines, the webhook subscriptions (read once per
-# transaction, webhooks/events.py); a savepoint around each service call, the tests running
-# in a transaction.
-DECISION_STATEMENTS = 21
+# transaction, webhooks/events.py); and the savepoint around the call, the tests running in
+# a transaction (the payout, a step of the decision's transaction, has none of its own).
+DECISION_STATEMENTS = 19
 # What a decision reads of its own, each read compiled once per process (common.prepared).
 DECISION_TABLES = (
     "auth_group",
