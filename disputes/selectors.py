@@ -18,6 +18,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    prefetch_related_objects,
 )
 from django.http import Http404
 from django.utils import timezone
@@ -102,21 +103,25 @@ def filing_restricted_until(consumer, now: datetime) -> datetime | None:
     return None
 
 
-def _with_case_file(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
-    """Everything a party's page of the complaint shows, in a fixed number of queries."""
+# The case file's complaint with the people and records its page names: who recorded a
+# payment, answered an appeal.
+_CASE_FILE_RELATED = (
+    "order",
+    "merchant",
+    "consumer",
+    "appeal_record__responded_by",
+    "direct_payment__recorded_by",
+    "payout_destination",
+)
+
+
+def _case_file_prefetches() -> tuple:
+    """What a party's page of the complaint shows besides the complaint, a fixed number of
+    queries whatever the complaint holds."""
     lines = AwardLine.objects.select_related("ledger_entry").prefetch_related(
         "ledger_entry__disbursements"
     )
-    # With the people the timeline names: who recorded a payment, answered an appeal.
-    related = (
-        "order",
-        "merchant",
-        "consumer",
-        "appeal_record__responded_by",
-        "direct_payment__recorded_by",
-        "payout_destination",
-    )
-    return queryset.select_related(*related).prefetch_related(
+    return (
         Prefetch("offers", queryset=Offer.objects.select_related("made_by")),
         Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by")),
         Prefetch(
@@ -128,6 +133,29 @@ def _with_case_file(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
         Prefetch("info_requests", queryset=InfoRequest.objects.select_related("answered_by")),
         Prefetch("appeal_record__lines", queryset=lines),
     )
+
+
+# Read on every page of a complaint and every action a party takes on one, its widest read
+# (six tables joined): compiled once.
+_CASE_FILE_OF_CONSUMER = PreparedRead(
+    lambda consumer_id, number: Complaint.objects.filter(
+        consumer_id=consumer_id, number=number
+    ).select_related(*_CASE_FILE_RELATED),
+    keys=(int, str),
+)
+_CASE_FILE_OF_STORE = PreparedRead(
+    lambda merchant_id, number: Complaint.objects.filter(
+        merchant_id=merchant_id, number=number
+    ).select_related(*_CASE_FILE_RELATED),
+    keys=(int, str),
+)
+
+
+def _case_file(complaint: Complaint | None) -> Complaint:
+    if complaint is None:
+        raise Http404
+    prefetch_related_objects([complaint], *_case_file_prefetches())
+    return complaint
 
 
 # Stages after which the platform may still pay the consumer from the deposit: a payout
@@ -143,7 +171,7 @@ PAYOUT_MAY_COME = (
 
 def consumer_payouts(complaint: Complaint) -> list:
     """The complaint's payouts to the consumer, oldest first, from what the case file
-    prefetched (`_with_case_file`): no query of their own."""
+    prefetched (`_case_file_prefetches`): no query of their own."""
     lines = [line for decision in complaint.decisions.all() for line in decision.lines.all()]
     appeal = getattr(complaint, "appeal_record", None)
     if appeal is not None:
@@ -166,17 +194,13 @@ def may_choose_payout_account(complaint: Complaint, payouts: list) -> bool:
 
 
 def complaint_for_consumer(user, number: str) -> Complaint:
-    try:
-        return _with_case_file(Complaint.objects.filter(consumer=user)).get(number=number)
-    except Complaint.DoesNotExist:
-        raise Http404 from None
+    """The consumer's complaint of this number with its case file; 404 for anyone else's."""
+    return _case_file(_CASE_FILE_OF_CONSUMER.get(user.pk, number))
 
 
 def complaint_for_merchant(merchant, number: str) -> Complaint:
-    try:
-        return _with_case_file(Complaint.objects.filter(merchant=merchant)).get(number=number)
-    except Complaint.DoesNotExist:
-        raise Http404 from None
+    """The store's complaint of this number with its case file; 404 for another store's."""
+    return _case_file(_CASE_FILE_OF_STORE.get(merchant.pk, number))
 
 
 # Sub-searches matching more rows than this stay subqueries: correct, if slower.
