@@ -205,5 +205,13 @@ def test_the_templates_it_builds_are_only_the_markup_it_writes():
     )
 
 
+def test_no_installed_app_overrides_the_templates_it_builds():
+    """An app's own `input.html` would be ignored by the Python copies: none may have one."""
+    django_templates = Path(django.forms.__file__).parent / "templates"
+    for name in (*INPUT_TEMPLATES, TEXTAREA, SELECT, "django/forms/widgets/select_option.html"):
+        origin = Path(FAST.get_template(name).origin.name)
+        assert origin.is_relative_to(django_templates), origin
+
+
 def test_the_project_renders_forms_with_it():
     assert isinstance(get_default_renderer(), FormRenderer)
