@@ -2,13 +2,14 @@
 
 Every input, text area and drop-down on a page goes through the template engine: a
 template, an include of `input.html`, another of `attrs.html`, a loop per attribute and,
-for a drop-down, an include per option. That is a fifth of a list page's time for its
-four search fields, and more on the console's forms. The widgets whose templates are only
-that markup are built here with the same functions the engine calls on each value (so the
-same escaping, the same localisation, the same whitespace); every other template (file
-inputs with a clear box, radio lists, multi-widgets, the admin's wrappers, whole forms) is
-rendered by Django's templates as before. tests/test_form_renderer.py renders each of
-these widgets both ways and requires the same HTML.
+for a drop-down, an include per option. That was a fifth of a list page's time for its
+four search fields. The widgets whose templates are only that markup are built here with
+the same functions the engine calls on each value (so the same escaping, the same
+localisation, the same whitespace); every other template (file inputs with a clear box,
+radio lists, multi-widgets, the admin's wrappers, whole forms) is rendered by Django's
+templates as before. tests/common/test_form_renderer.py renders each of these widgets both
+ways and requires the same HTML; tests/disputes/test_pages_with_python_widgets.py does so
+for whole pages.
 """
 
 from django.forms.renderers import DjangoTemplates
