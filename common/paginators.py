@@ -31,3 +31,26 @@ class EstimatedCountPaginator(Paginator):
             if estimate > EXACT_COUNT_LIMIT:
                 return estimate
         return super().count
+
+
+# How a request names the first page: no page at all, or page 1.
+FIRST_PAGE = frozenset({None, "", "1", 1})
+
+
+class ShortListPaginator(Paginator):
+    """Reads the first page before counting: a first page that is not full is the whole
+    list, and its rows are the count, so most people's lists (a consumer's complaints, a
+    small store's orders) cost one query instead of a COUNT and a page. A full first page
+    counts as Django does, when the page's links ask; any other page is Django's own."""
+
+    def get_page(self, number):
+        if number not in FIRST_PAGE:
+            return super().get_page(number)
+        fits = self.per_page + self.orphans
+        rows = list(self.object_list[: fits + 1])
+        if len(rows) <= fits:
+            if not rows and not self.allow_empty_first_page:
+                return super().get_page(number)
+            self.count = len(rows)
+            return self._get_page(rows, 1, self)
+        return self._get_page(rows[: self.per_page], 1, self)

@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import throttle
+from common.paginators import ShortListPaginator
 
 from . import selectors, services
 from .forms import GrantsForm, InviteForm, JoinForm, RemoveStaffForm
@@ -27,7 +27,7 @@ INVITATIONS_PER_STORE = "20/d"
 @merchant_member_required
 def seller_orders(request):
     merchant = request.membership.merchant
-    page = Paginator(selectors.orders_of_merchant(merchant), PAGE_SIZE).get_page(
+    page = ShortListPaginator(selectors.orders_of_merchant(merchant), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     return render(request, "merchants/orders.html", {"merchant": merchant, "page": page})

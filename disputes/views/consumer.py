@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from common import pagecache
+from common.paginators import ShortListPaginator
 from deposits import selectors as deposit_selectors
 from merchants import selectors as merchant_selectors
 
@@ -45,7 +45,7 @@ from ._shared import (
 @login_required
 def consumer_orders(request):
     orders = merchant_selectors.orders_of_consumer(request.user).prefetch_related("complaints")
-    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = ShortListPaginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "disputes/consumer_orders.html", {"page": page})
 
 
@@ -94,7 +94,7 @@ def consumer_complaints(request):
         complaints, context = _search(
             request, selectors.listed(selectors.complaints_of_consumer(request.user))
         )
-        page = Paginator(complaints, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = ShortListPaginator(complaints, PAGE_SIZE).get_page(request.GET.get("page"))
         return render(request, "disputes/consumer_complaints.html", {"page": page, **context}), None
 
     return pagecache.serve(

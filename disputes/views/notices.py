@@ -3,13 +3,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from common.languages import set_language_cookie
+from common.paginators import ShortListPaginator
 from merchants.models import MerchantMember
 
 from .. import selectors, services
@@ -25,7 +25,7 @@ from ._shared import (
 
 @login_required
 def notifications(request):
-    page = Paginator(selectors.notifications_of(request.user), PAGE_SIZE).get_page(
+    page = ShortListPaginator(selectors.notifications_of(request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     items = [(n, render_notification(n)) for n in page.object_list]

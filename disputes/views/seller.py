@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -10,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from common import pagecache
+from common.paginators import ShortListPaginator
 from deposits import selectors as deposit_selectors
 from deposits.policy import next_policy_change
 from merchants import selectors as merchant_selectors
@@ -91,7 +91,7 @@ def seller_complaints(request):
         complaints, context = _search(
             request, selectors.listed(selectors.complaints_of_merchant(request.membership.merchant))
         )
-        page = Paginator(complaints.order_by(*selectors.QUEUE), PAGE_SIZE).get_page(
+        page = ShortListPaginator(complaints.order_by(*selectors.QUEUE), PAGE_SIZE).get_page(
             request.GET.get("page")
         )
         return render(request, "disputes/seller_complaints.html", {"page": page, **context}), None

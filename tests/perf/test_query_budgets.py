@@ -10,6 +10,12 @@ from tests.factories import ComplaintFactory, ConsumerFactory, MerchantMemberFac
 pytestmark = pytest.mark.django_db
 
 
+def _same_cost(small: int, large: int) -> None:
+    """As many queries for 25 rows as for 1, but for the COUNT a list needs once it runs past
+    its first page (common.paginators.ShortListPaginator reads a shorter one uncounted)."""
+    assert large - small in (0, 1), (small, large)
+
+
 def _queries(client, url):
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
@@ -52,7 +58,7 @@ def test_seller_pages_cost_the_same_queries_for_1_or_25_rows(
     _grow(24, merchant=member.merchant)
     with django_assert_max_num_queries(budget):
         large = _queries(client, reverse(url_name))
-    assert small == large
+    _same_cost(small, large)
 
 
 CONSUMER_PAGES = {
@@ -74,4 +80,4 @@ def test_consumer_pages_cost_the_same_queries_for_1_or_25_rows(
     _grow(24, consumer=consumer)
     with django_assert_max_num_queries(budget):
         large = _queries(client, reverse(url_name))
-    assert small == large
+    _same_cost(small, large)

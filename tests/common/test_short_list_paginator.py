@@ -1,0 +1,67 @@
+"""A party's list: a first page that is not full costs one query and no COUNT; every page
+shows the same rows, count and links as Django's own paginator."""
+
+import pytest
+from django.core.paginator import Paginator
+
+from accounts.models import User
+from common.paginators import ShortListPaginator
+from tests.factories import ConsumerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def users(count: int):
+    ConsumerFactory.create_batch(count)
+    return User.objects.order_by("pk")
+
+
+def same_page(page, expected) -> None:
+    assert [u.pk for u in page.object_list] == [u.pk for u in expected.object_list]
+    assert page.number == expected.number
+    assert page.paginator.count == expected.paginator.count
+    assert page.paginator.num_pages == expected.paginator.num_pages
+    assert page.has_next() == expected.has_next()
+    assert page.has_previous() == expected.has_previous()
+
+
+@pytest.mark.parametrize("asked", [None, "", "1", 1])
+def test_a_first_page_that_is_not_full_is_read_in_one_query_without_a_count(
+    asked, django_assert_num_queries
+):
+    listed = users(3)
+    expected = list(listed.values_list("pk", flat=True))
+    with django_assert_num_queries(1) as queries:
+        page = ShortListPaginator(listed, 5).get_page(asked)
+        assert [u.pk for u in page.object_list] == expected
+        assert (page.paginator.count, page.paginator.num_pages, page.has_next()) == (3, 1, False)
+    assert "COUNT(" not in queries.captured_queries[0]["sql"].upper()
+
+
+@pytest.mark.parametrize("size", [0, 1, 4, 5, 6, 7, 12])
+@pytest.mark.parametrize("asked", [None, "1", "2", "3", "9", "x", "-1"])
+@pytest.mark.parametrize("orphans", [0, 2])
+def test_every_page_is_the_page_djangos_paginator_gives(size, asked, orphans):
+    listed = users(size)
+    same_page(
+        ShortListPaginator(listed, 5, orphans=orphans).get_page(asked),
+        Paginator(listed, 5, orphans=orphans).get_page(asked),
+    )
+
+
+def test_a_full_first_page_counts_the_list_only_when_its_links_ask(django_assert_num_queries):
+    listed = users(7)
+    with django_assert_num_queries(1):
+        page = ShortListPaginator(listed, 5).get_page("1")
+        assert len(page.object_list) == 5
+    with django_assert_num_queries(1):
+        assert page.has_next()
+        assert page.paginator.num_pages == 2
+
+
+def test_an_empty_list_is_an_empty_first_page_in_one_query(django_assert_num_queries):
+    listed = User.objects.filter(pk=-1).order_by("pk")
+    with django_assert_num_queries(1):
+        page = ShortListPaginator(listed, 5).get_page(None)
+        assert list(page.object_list) == []
+        assert page.paginator.num_pages == 1
