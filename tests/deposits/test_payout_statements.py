@@ -159,11 +159,15 @@ def test_a_payout_in_the_callers_transaction_is_replayed_by_its_key(well_covered
     assert Disbursement.objects.filter(reference="TS1").count() == 1
 
 
-def test_a_refused_payout_in_the_callers_transaction_fails_the_whole_transaction(well_covered):
+def test_a_refused_payout_in_the_callers_transaction_leaves_it_only_to_roll_back(well_covered):
+    """No savepoint of its own: a caller cannot catch the refusal and carry on writing."""
     before = DepositAccount.objects.get(pk=well_covered.pk).balance
-    with pytest.raises(ValidationError), transaction.atomic():
+    with transaction.atomic():
         DepositAccount.objects.filter(pk=well_covered.pk).update(balance=before - 1)
-        services.pay_out_in_transaction(account=well_covered, request=request_for(" ", D("1")))
+        with pytest.raises(ValidationError):
+            services.pay_out_in_transaction(account=well_covered, request=request_for(" ", D("1")))
+        with pytest.raises(TransactionManagementError):
+            DepositAccount.objects.filter(pk=well_covered.pk).update(balance=before - 2)
 
     assert DepositAccount.objects.get(pk=well_covered.pk).balance == before
 
