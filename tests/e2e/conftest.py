@@ -72,7 +72,7 @@ def open_page(browser, reference_data, live_server):
         def shot(name):
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             width = "phone" if viewport == PHONE else "desktop"
-            page.screenshot(path=SCREENSHOTS / f"{name}-{language}-{width}.png", full_page=True)
+            take_screenshot(page, SCREENSHOTS / f"{name}-{language}-{width}.png")
 
         page.shot = shot
         return page
@@ -81,6 +81,28 @@ def open_page(browser, reference_data, live_server):
     for context in contexts:
         context.close()
     assert console_errors == [], "\n".join(console_errors)
+
+
+CHROMIUM_REFUSED_CAPTURE = "Unable to capture screenshot"
+SCREENSHOT_ATTEMPTS = 3
+
+
+def take_screenshot(page, path):
+    """A full-page screenshot, asked for again when chromium refuses one capture.
+
+    Chromium now and then answers a capture with "Unable to capture screenshot" and takes
+    the same picture when asked a moment later; a screenshot is for people to look at, so
+    that hiccup must not fail the behaviour the test checks. Any other error still does.
+    """
+    from playwright.sync_api import Error
+
+    for attempt in range(1, SCREENSHOT_ATTEMPTS + 1):
+        try:
+            return page.screenshot(path=path, full_page=True)
+        except Error as error:
+            if CHROMIUM_REFUSED_CAPTURE not in error.message or attempt == SCREENSHOT_ATTEMPTS:
+                raise
+            page.wait_for_timeout(200 * attempt)
 
 
 def log_in(page, username, password):
