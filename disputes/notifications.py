@@ -18,6 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from common import pagecache
+from common.db import insert_rows
 from outbox.models import OutboundMessage
 from outbox.services import queue_messages
 
@@ -236,20 +237,20 @@ def notify_many(notices: list[Notice]) -> None:
             **{k: _storable(v) for k, v in notice.params.items()},
         }
         rows.extend(
-            Notification(
-                user=user,
-                complaint=notice.complaint,
-                event=notice.event,
-                params=params,
-                url=notice.url,
-            )
+            {
+                "user_id": user.pk,
+                "complaint_id": notice.complaint.pk,
+                "event": notice.event,
+                "params": params,
+                "url": notice.url,
+            }
             for user in users
         )
         for user in users:
             messages.extend(_messages_to(user, notice.event, params, notice.url, texts))
     if rows:
-        Notification.objects.bulk_create(rows)
-        pagecache.bump(*{pagecache.reader_scope(row.user_id) for row in rows})
+        insert_rows(Notification, rows)
+        pagecache.bump(*{pagecache.reader_scope(row["user_id"]) for row in rows})
     if messages:
         queue_messages(messages)
 

@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from common import requestid
+from common.db import insert_rows
 
 from .models import OutboundMessage
 from .sms import send_sms
@@ -46,21 +47,21 @@ def _queue(channel, recipients, subject, body, sensitive) -> None:
     _save([_row(channel, to, subject, body, sensitive) for to in dict.fromkeys(recipients)])
 
 
-def _row(channel, recipient, subject, body, sensitive) -> OutboundMessage:
-    return OutboundMessage(
-        channel=channel,
-        recipient=recipient,
-        subject=str(subject)[:200],
-        body=str(body),
-        sensitive=sensitive,
-        request_id=requestid.get(),
-    )
+def _row(channel, recipient, subject, body, sensitive) -> dict:
+    return {
+        "channel": channel,
+        "recipient": recipient,
+        "subject": str(subject)[:200],
+        "body": str(body),
+        "sensitive": sensitive,
+        "request_id": requestid.get(),
+    }
 
 
-def _save(rows: list[OutboundMessage]) -> None:
+def _save(rows: list[dict]) -> None:
     if not rows:
         return
-    OutboundMessage.objects.bulk_create(rows)
+    insert_rows(OutboundMessage, rows)
     _deliver_after_commit()
 
 

@@ -1,0 +1,90 @@
+"""insert_rows writes what bulk_create would have written, in one statement on either database."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from common.db import insert_rows
+from disputes.models import Notification
+from outbox.models import OutboundMessage
+from tests.factories import ComplaintFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+FIELDS_SET_BY_THE_DATABASE = {"id"}
+
+
+def _as_stored(row) -> dict:
+    return {
+        field.attname: getattr(row, field.attname)
+        for field in type(row)._meta.concrete_fields
+        if field.attname not in FIELDS_SET_BY_THE_DATABASE
+    }
+
+
+def test_notices_read_back_as_the_same_notices_made_by_bulk_create():
+    user, complaint = UserFactory(), ComplaintFactory()
+    given = {"event": "escalated", "url": "/complaints/TS1/", "params": {"held": "¥1.00", "n": 2}}
+    Notification.objects.bulk_create([Notification(user=user, complaint=complaint, **given)])
+    before = timezone.now()
+
+    insert_rows(Notification, [{"user_id": user.pk, "complaint_id": complaint.pk, **given}])
+
+    by_orm, by_rows = Notification.objects.order_by("id")
+    assert {**_as_stored(by_rows), "created_at": None} == {
+        **_as_stored(by_orm),
+        "created_at": None,
+    }
+    assert before <= by_rows.created_at <= timezone.now()
+    assert by_rows.params == {"held": "¥1.00", "n": 2}
+    assert by_rows.read_at is None
+
+
+def test_messages_left_without_the_defaulted_fields_take_each_default():
+    insert_rows(
+        OutboundMessage,
+        [{"channel": "email", "recipient": f"a{i}@example.com", "body": "正文"} for i in range(3)],
+    )
+
+    messages = list(OutboundMessage.objects.order_by("id"))
+    assert [m.recipient for m in messages] == [f"a{i}@example.com" for i in range(3)]
+    for message in messages:
+        assert (message.subject, message.attempts, message.sensitive) == ("", 0, False)
+        assert (message.last_error, message.request_id, message.sent_at) == ("", "", None)
+        # One instant for the whole batch, and the message may go at once.
+        assert message.created_at == message.send_after == messages[0].created_at
+
+
+def test_a_callable_default_is_called_for_each_row_it_fills():
+    user = UserFactory()
+    insert_rows(Notification, [{"user_id": user.pk, "event": "e", "url": "/"}] * 2)
+
+    first, second = Notification.objects.order_by("id")
+    assert first.params == second.params == {}
+    assert first.complaint_id is None
+
+
+def test_many_rows_are_one_statement_and_no_rows_none():
+    user = UserFactory()
+    with CaptureQueriesContext(connection) as none:
+        insert_rows(Notification, [])
+    with CaptureQueriesContext(connection) as many:
+        insert_rows(Notification, [{"user_id": user.pk, "event": "e", "url": "/"}] * 500)
+
+    assert len(none) == 0
+    assert len(many) == 1
+    assert Notification.objects.count() == 500
+
+
+def test_a_row_the_database_refuses_fails_as_djangos_integrity_error_and_writes_nothing():
+    now = timezone.now()
+    good = {"channel": "sms", "recipient": "13800000000", "body": "x"}
+    sent_and_given_up = {**good, "sent_at": now, "gave_up_at": now + timedelta(seconds=1)}
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_rows(OutboundMessage, [good, sent_and_given_up])
+
+    assert not OutboundMessage.objects.exists()
