@@ -1,5 +1,7 @@
 """The shared cache reuses one Redis client instead of building one per call."""
 
+import uuid
+
 import pytest
 import redis
 from django.core.cache.backends.redis import RedisCacheClient
@@ -11,7 +13,9 @@ REDIS_URL = "redis://127.0.0.1:6379/14"
 
 @pytest.fixture
 def shared_cache():
-    backend = SharedClientRedisCache(REDIS_URL, {"KEY_PREFIX": "test-redis-cache"})
+    # A prefix of its own: tests running at once in other processes use the same keys.
+    prefix = f"test-redis-cache-{uuid.uuid4().hex}"
+    backend = SharedClientRedisCache(REDIS_URL, {"KEY_PREFIX": prefix})
     try:
         backend.get("probe")
     except redis.RedisError as error:
