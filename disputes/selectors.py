@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from common import effective
 from common.dates import local_datetime
-from common.prepared import PreparedRead
+from common.prepared import PreparedPrefetch, PreparedRead
 from deposits.models import Disbursement
 from merchants.models import Merchant, Order
 
@@ -115,23 +115,31 @@ _CASE_FILE_RELATED = (
 )
 
 
-def _case_file_prefetches() -> tuple:
-    """What a party's page of the complaint shows besides the complaint, a fixed number of
-    queries whatever the complaint holds."""
-    lines = AwardLine.objects.select_related("ledger_entry").prefetch_related(
-        "ledger_entry__disbursements"
-    )
-    return (
-        Prefetch("offers", queryset=Offer.objects.select_related("made_by")),
-        Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by")),
-        Prefetch(
-            "decisions",
-            queryset=Decision.objects.prefetch_related(
-                Prefetch("lines", queryset=lines), "evidence_relied_on"
-            ),
+# What a party's page of the complaint shows besides the complaint, a fixed number of
+# queries whatever the complaint holds; the rows of every complaint read by queries
+# compiled once per process.
+_CASE_FILE_ROWS = (
+    PreparedPrefetch(
+        "offers", lambda pk: Offer.objects.select_related("made_by").filter(complaint_id=pk)
+    ),
+    PreparedPrefetch(
+        "evidence",
+        lambda pk: Evidence.objects.select_related("uploaded_by").filter(complaint_id=pk),
+    ),
+    PreparedPrefetch("decisions", lambda pk: Decision.objects.filter(complaint_id=pk)),
+    PreparedPrefetch(
+        "info_requests",
+        lambda pk: InfoRequest.objects.select_related("answered_by").filter(complaint_id=pk),
+    ),
+)
+
+
+def _paid_lines() -> Prefetch:
+    return Prefetch(
+        "lines",
+        queryset=AwardLine.objects.select_related("ledger_entry").prefetch_related(
+            "ledger_entry__disbursements"
         ),
-        Prefetch("info_requests", queryset=InfoRequest.objects.select_related("answered_by")),
-        Prefetch("appeal_record__lines", queryset=lines),
     )
 
 
@@ -154,7 +162,14 @@ _CASE_FILE_OF_STORE = PreparedRead(
 def _case_file(complaint: Complaint | None) -> Complaint:
     if complaint is None:
         raise Http404
-    prefetch_related_objects([complaint], *_case_file_prefetches())
+    for read in _CASE_FILE_ROWS:
+        read(complaint)
+    decisions = list(complaint.decisions.all())
+    if decisions:
+        prefetch_related_objects(decisions, _paid_lines(), "evidence_relied_on")
+    appeal = getattr(complaint, "appeal_record", None)
+    if appeal is not None:
+        prefetch_related_objects([appeal], _paid_lines())
     return complaint
 
 
@@ -171,7 +186,7 @@ PAYOUT_MAY_COME = (
 
 def consumer_payouts(complaint: Complaint) -> list:
     """The complaint's payouts to the consumer, oldest first, from what the case file
-    prefetched (`_case_file_prefetches`): no query of their own."""
+    prefetched (`_case_file`): no query of their own."""
     lines = [line for decision in complaint.decisions.all() for line in decision.lines.all()]
     appeal = getattr(complaint, "appeal_record", None)
     if appeal is not None:

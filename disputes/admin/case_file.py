@@ -6,10 +6,11 @@ from datetime import datetime
 
 from django.contrib import admin
 from django.contrib.contenttypes.forms import BaseGenericInlineFormSet
-from django.db.models import Prefetch, Q
+from django.db.models import Q, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 from django_fsm_log.admin import StateLogInline
 
+from common.prepared import PreparedPrefetch, PreparedRead, hand_over
 from common.recorded_text import readable
 
 from ..models import (
@@ -41,10 +42,9 @@ class ThreadItem:
 
 PAID_LINES = AwardLine.objects.select_related("ledger_entry")
 
-
-def case_file_queryset():
-    """Everything the case file and its action pages show, in a fixed number of queries."""
-    return Complaint.objects.select_related(
+# The case file and its action pages read these on every page: compiled once per process.
+_CASE_FILE = PreparedRead(
+    lambda pk: Complaint.objects.select_related(
         "order",
         "merchant",
         "consumer",
@@ -53,51 +53,58 @@ def case_file_queryset():
         "appeal_record__resolved_by",
         "strike",
         "direct_payment__recorded_by",
-    ).prefetch_related(
-        Prefetch(
-            "info_requests",
-            queryset=InfoRequest.objects.select_related("asked_by", "answered_by"),
+    ).filter(pk=pk)
+)
+_ITS_ROWS = (
+    PreparedPrefetch(
+        "info_requests",
+        lambda pk: InfoRequest.objects.select_related("asked_by", "answered_by").filter(
+            complaint_id=pk
         ),
-        Prefetch(
-            "decisions",
-            queryset=Decision.objects.select_related("decided_by", "approved_by").prefetch_related(
-                "evidence_relied_on"
-            ),
+    ),
+    PreparedPrefetch(
+        "decisions",
+        lambda pk: Decision.objects.select_related("decided_by", "approved_by").filter(
+            complaint_id=pk
         ),
-        Prefetch("offers", queryset=Offer.objects.select_related("made_by")),
-        Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by")),
-        Prefetch("messages", queryset=Message.objects.select_related("author")),
-    )
+    ),
+    PreparedPrefetch(
+        "offers", lambda pk: Offer.objects.select_related("made_by").filter(complaint_id=pk)
+    ),
+    PreparedPrefetch(
+        "evidence",
+        lambda pk: Evidence.objects.select_related("uploaded_by").filter(complaint_id=pk),
+    ),
+    PreparedPrefetch(
+        "messages", lambda pk: Message.objects.select_related("author").filter(complaint_id=pk)
+    ),
+)
 
 
 def load_case_file(complaint_id) -> Complaint | None:
-    """The case file's complaint; the award lines of its decisions and of its appeal are
-    read in one query between them."""
-    try:
-        # get(), not first(): an order for the one row has Django match it against each of
-        # the 168 selected columns and PostgreSQL plan a sort, 5 ms of the page between them.
-        complaint = case_file_queryset().get(pk=complaint_id)
-    except Complaint.DoesNotExist:
+    """Everything the case file and its action pages show, in a fixed number of queries:
+    the complaint, its rows of each kind, the evidence its decisions relied on, and the
+    award lines of its decisions and of its appeal in one query between them."""
+    complaint = _CASE_FILE.get(int(complaint_id))
+    if complaint is None:
         return None
+    for read in _ITS_ROWS:
+        read(complaint)
     decisions = list(complaint.decisions.all())
     appeal = getattr(complaint, "appeal_record", None)
+    if decisions:
+        prefetch_related_objects(decisions, "evidence_relied_on")
     if decisions or appeal:
         lines = list(
             PAID_LINES.filter(Q(decision__complaint=complaint) | Q(appeal__complaint=complaint))
         )
         for decision in decisions:
-            _cache_lines(decision, [line for line in lines if line.decision_id == decision.pk])
+            hand_over(
+                decision, "lines", [line for line in lines if line.decision_id == decision.pk]
+            )
         if appeal is not None:
-            _cache_lines(appeal, [line for line in lines if line.appeal_id == appeal.pk])
+            hand_over(appeal, "lines", [line for line in lines if line.appeal_id == appeal.pk])
     return complaint
-
-
-def _cache_lines(owner, lines) -> None:
-    """Hand `owner.lines.all()` these rows, as a prefetch would."""
-    queryset = owner.lines.all()
-    queryset._result_cache, queryset._prefetch_done = lines, True
-    cache = getattr(owner, "_prefetched_objects_cache", {})
-    owner._prefetched_objects_cache = {**cache, "lines": queryset}
 
 
 # The states where the case file shows what the rules allow: an award is still to be made,

@@ -8,15 +8,25 @@ from decimal import Decimal
 
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models import Prefetch
 from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import User
-from common.prepared import PreparedRead
+from common.prepared import PreparedPrefetch, PreparedRead
 from deposits.models import DepositAccount
+from disputes.admin.case_file import load_case_file
+from disputes.models import Complaint, Evidence
+from disputes.selectors import complaint_for_consumer
 from merchants.models import MerchantMember
-from tests.factories import ConsumerFactory, DepositAccountFactory, MerchantMemberFactory
+from tests.factories import (
+    ComplaintFactory,
+    ConsumerFactory,
+    DepositAccountFactory,
+    EvidenceFactory,
+    MerchantMemberFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -194,3 +204,85 @@ def test_get_reads_its_row_without_the_models_default_ordering_as_queryset_get_d
     [one_row, every_row] = [q["sql"] for q in queries.captured_queries]
     assert "JOIN" not in one_row and "ORDER BY" not in one_row
     assert "ORDER BY" in every_row
+
+
+# --- PreparedPrefetch -------------------------------------------------------------------
+
+ITS_EVIDENCE = PreparedPrefetch(
+    "evidence", lambda pk: Evidence.objects.select_related("uploaded_by").filter(complaint_id=pk)
+)
+
+
+def _compiles(monkeypatch) -> list:
+    compiled = []
+    original = SQLCompiler.as_sql
+    monkeypatch.setattr(
+        SQLCompiler, "as_sql", lambda self, *a, **k: compiled.append(1) or original(self, *a, **k)
+    )
+    return compiled
+
+
+def test_a_prepared_prefetch_hands_over_the_rows_prefetch_related_reads(django_assert_num_queries):
+    complaint = ComplaintFactory()
+    EvidenceFactory.create_batch(3, complaint=complaint)
+    EvidenceFactory(complaint=ComplaintFactory())
+    expected = list(
+        Complaint.objects.prefetch_related(
+            Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by"))
+        )
+        .get(pk=complaint.pk)
+        .evidence.all()
+    )
+    complaint = Complaint.objects.get(pk=complaint.pk)
+
+    with django_assert_num_queries(1):
+        rows = ITS_EVIDENCE(complaint)
+    with django_assert_num_queries(0):
+        shown = list(complaint.evidence.all())
+        owners = [row.complaint for row in shown]
+        uploaders = [row.uploaded_by for row in shown]
+
+    assert shown == rows == expected
+    assert [_fields(row) for row in shown] == [_fields(row) for row in expected]
+    assert all(owner is complaint for owner in owners)
+    assert uploaders == [row.uploaded_by for row in expected]
+
+
+def test_an_instance_without_rows_reads_none_again(django_assert_num_queries):
+    complaint = ComplaintFactory()
+
+    assert ITS_EVIDENCE(complaint) == []
+    with django_assert_num_queries(0):
+        assert list(complaint.evidence.all()) == []
+
+
+def test_a_prepared_prefetch_compiles_its_query_once_per_process(monkeypatch):
+    first, second = ComplaintFactory(), ComplaintFactory()
+    ITS_EVIDENCE(first)
+    compiled = _compiles(monkeypatch)
+
+    ITS_EVIDENCE(second)
+
+    assert compiled == []
+
+
+def test_the_console_case_file_of_a_new_complaint_compiles_no_query_after_the_first(monkeypatch):
+    first, second = ComplaintFactory(), ComplaintFactory()
+    load_case_file(first.pk)
+    compiled = _compiles(monkeypatch)
+
+    case = load_case_file(second.pk)
+
+    assert case.pk == second.pk
+    assert compiled == []
+
+
+def test_a_partys_case_file_of_a_new_complaint_compiles_no_query_after_the_first(monkeypatch):
+    first, second = ComplaintFactory(), ComplaintFactory()
+    complaint_for_consumer(first.consumer, first.number)
+    compiled = _compiles(monkeypatch)
+
+    case = complaint_for_consumer(second.consumer, second.number)
+
+    assert case.pk == second.pk
+    assert compiled == []
