@@ -1,7 +1,8 @@
 """django-fsm-log's storage, able to collect the history of a batch and write it at once.
 
 Outside `collected_logs()` a transition's log row is written as it happens, as django-fsm-log
-always does; inside it, the rows are gathered unsaved for the caller to `bulk_create`.
+always does; inside it, the rows are gathered as column values for the caller to write at
+once with `common.db.insert_rows`.
 """
 
 import threading
@@ -13,15 +14,23 @@ _local = threading.local()
 
 
 class _Collector:
-    """Stands in for StateLog's manager: `create()` keeps the row instead of writing it."""
+    """Stands in for StateLog's manager: `create()` keeps the row's values instead of
+    writing it."""
 
     def __init__(self):
         self.logs = []
 
-    def create(self, **values):
-        from django_fsm_log.models import StateLog
+    def create(self, *, content_object, by=None, **values):
+        from django.contrib.contenttypes.models import ContentType
 
-        self.logs.append(StateLog(**values))
+        self.logs.append(
+            {
+                **values,
+                "content_type_id": ContentType.objects.get_for_model(content_object).pk,
+                "object_id": content_object.pk,
+                "by_id": getattr(by, "pk", None),
+            }
+        )
 
 
 class CollectingBackend(SimpleBackend):

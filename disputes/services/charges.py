@@ -8,6 +8,7 @@ from django_fsm import has_transition_perm
 from django_fsm_log.models import StateLog
 
 from common import pagecache
+from common.db import insert_rows
 from common.fsmlog import collected_logs
 from common.recorded_text import recorded
 from deposits import services as ledger
@@ -46,7 +47,7 @@ def charge_deposits(*, complaints: list[Complaint], now: datetime) -> list[Compl
         due_at=appeal_until,
         updated_at=now,
     )
-    StateLog.objects.bulk_create(logs)
+    insert_rows(StateLog, logs)
     pagecache.bump_complaints(due)
     members = _merchant_users_of(due)
     lines = {c.pk: list(c.final_decision.lines.all()) for c in due}

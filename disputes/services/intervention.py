@@ -11,7 +11,7 @@ from django_fsm import has_transition_perm
 from django_fsm_log.models import StateLog
 
 from common import pagecache
-from common.db import atomic_service, update_rows
+from common.db import atomic_service, insert_rows, update_rows
 from common.fsmlog import collected_logs
 from common.recorded_text import recorded
 from deposit_claims.templatetags.ui import money
@@ -44,7 +44,7 @@ from ._common import (
     _merchant_users,
     _merchant_users_of,
     _not_allowed,
-    _notices_to_both,
+    _notices_to_both_of_each,
     _notify_both,
     _save,
     _store_files,
@@ -120,16 +120,10 @@ def escalate_silent_merchants(*, complaints: list[Complaint], now: datetime) -> 
             complaint.escalate(
                 decision_due_at=decision_due_at, by_system=True, description=description
             )
-    StateLog.objects.bulk_create(logs)
+    insert_rows(StateLog, logs)
     pagecache.bump_complaints(due)
     members = _merchant_users_of(due)
-    notify_many(
-        [
-            notice
-            for c in due
-            for notice in _notices_to_both(c, "escalated_silent", members[c.merchant_id])
-        ]
-    )
+    notify_many(_notices_to_both_of_each(due, "escalated_silent", members))
     _hold_likely_awards(due)
     # The rows (all locked by the caller) in one statement: what each holds, and what every
     # one of them becomes.
