@@ -97,8 +97,16 @@ def _cell(cl, index: int, name: str) -> Cell:
 
 
 def _link(cl) -> Callable[[models.Model], str]:
+    """Each row's link to its case file, with the list's filters to come back to. The
+    filters are the same query on every row's link (Django works them out again for each,
+    resolving the link first): worked out once, on the first row's."""
     preserved = {"preserved_filters": cl.preserved_filters, "opts": cl.opts}
-    return lambda row: add_preserved_filters(preserved, cl.url_for_result(row))
+    first = cl.url_for_result(cl.result_list[0]) if cl.result_list else None
+    linked = add_preserved_filters(preserved, first) if first else None
+    if not first or not linked.startswith(first):
+        return lambda row: add_preserved_filters(preserved, cl.url_for_result(row))
+    query = linked[len(first) :]
+    return lambda row: cl.url_for_result(row) + query
 
 
 def _blank_as_empty(value):
