@@ -64,7 +64,10 @@ def _field(cl, name):
 
 
 def _admin_method(cl, name):
-    method = getattr(cl.model_admin, name, None) if isinstance(name, str) else None
+    # As Django reads a column: "__str__" is the row's own text, not the admin's.
+    if not isinstance(name, str) or name == "__str__":
+        return None
+    method = getattr(cl.model_admin, name, None)
     if not callable(method) or getattr(method, "boolean", False):
         return None
     return method

@@ -10,6 +10,7 @@ from django.test import RequestFactory
 from django.urls import resolve, reverse
 from django.utils import timezone, translation
 
+from disputes.admin.complaints import ComplaintAdmin
 from disputes.admin.list_rows import fast_result_list
 from disputes.models import Complaint
 from tests.disputes.test_review import World, reviewer_user, senior_user
@@ -98,6 +99,24 @@ def test_names_and_numbers_are_escaped_and_each_row_links_to_its_case_with_the_f
             f'<th class="field-number"><a href="{case_url}?_changelist_filters='
             f'status__exact%3Dnegotiating">{complaint.number}</a></th>'
         )
+
+
+def _number_lowered(complaint):
+    return complaint.number.lower()
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [("number", "__str__"), ("number", "consumer__username"), ("number", _number_lowered)],
+    ids=["the row's own text", "a field across a relation", "a callable"],
+)
+def test_a_list_with_a_kind_of_column_the_fast_path_does_not_know_is_left_to_django(
+    varied_complaints, monkeypatch, columns
+):
+    monkeypatch.setattr(ComplaintAdmin, "list_display", columns)
+    changelist = _changelist(senior_user())
+
+    assert fast_result_list(changelist) == result_list(changelist)
 
 
 def test_a_popup_list_is_left_to_djangos_own_rows(varied_complaints):
