@@ -24,6 +24,10 @@ _PLACEHOLDER_INTEGER = -7_319_401_223
 _PLACEHOLDER_MOMENT = datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC)
 
 
+# The keys a row can have: every integer column is at most a 64-bit signed integer.
+_INT64 = range(-(2**63), 2**63)
+
+
 def _placeholder(kind: type, position: int):
     if kind is int:
         return _PLACEHOLDER_INTEGER - position
@@ -136,6 +140,10 @@ class PreparedRead:
                 queryset = queryset.order_by()
             compiled = _Compiled(queryset, using, placeholders, self._kinds)
             self._compiled[(using, unordered)] = compiled
+        if any(isinstance(key, int) and not _INT64.start <= key < _INT64.stop for key in keys):
+            # No row has such a key, and a database may refuse it (SQLite raises): as the
+            # ORM does for an out-of-range integer lookup, nothing is found.
+            return compiled, []
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, compiled.params_for(keys))
             rows = cursor.fetchall() if limit is None else cursor.fetchmany(limit)

@@ -20,6 +20,7 @@ from disputes.admin.case_file import load_case_file
 from disputes.models import Complaint, Evidence
 from disputes.selectors import complaint_for_consumer
 from merchants.models import MerchantMember
+from tests.disputes.test_review import senior_user
 from tests.factories import (
     ComplaintFactory,
     ConsumerFactory,
@@ -286,3 +287,22 @@ def test_a_partys_case_file_of_a_new_complaint_compiles_no_query_after_the_first
 
     assert case.pk == second.pk
     assert compiled == []
+
+
+@pytest.mark.parametrize("key", [2**63, -(2**63) - 1, 10**20], ids=["2**63", "-2**63-1", "10**20"])
+def test_a_key_no_integer_column_can_hold_finds_nothing_without_a_query(key):
+    ConsumerFactory()
+
+    with CaptureQueriesContext(connection) as queries:
+        assert USER_WITH_STORE.get(key) is None
+        assert USER_WITH_STORE.all(key) == []
+
+    assert queries.captured_queries == []
+
+
+def test_the_case_page_of_a_number_too_large_for_any_row_is_not_found(client):
+    client.force_login(senior_user())
+
+    for path in ("change", "take"):
+        response = client.get(f"/admin/disputes/complaint/{10**20}/{path}/")
+        assert response.status_code in (302, 404), path
