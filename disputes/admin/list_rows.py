@@ -75,7 +75,9 @@ def _admin_method(cl, name):
 
 def _cell(cl, index: int, name: str) -> Cell:
     links = name in cl.list_display_links
-    first_link = next(i for i, n in enumerate(cl.list_display) if n in cl.list_display_links)
+    first_link = next(
+        (i for i, n in enumerate(cl.list_display) if n in cl.list_display_links), None
+    )
     tag = "th" if links and index == first_link else "td"
     empty = conditional_escape(cl.model_admin.get_empty_value_display())
     field = _field(cl, name)

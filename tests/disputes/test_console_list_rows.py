@@ -119,6 +119,17 @@ def test_a_list_with_a_kind_of_column_the_fast_path_does_not_know_is_left_to_dja
     assert fast_result_list(changelist) == result_list(changelist)
 
 
+def test_a_list_whose_links_name_no_column_shows_rows_without_links_as_django_does(
+    varied_complaints, monkeypatch
+):
+    monkeypatch.setattr(ComplaintAdmin, "list_display_links", ("not_a_column",))
+    changelist = _changelist(senior_user())
+
+    rows = _fast_rows(changelist)
+    assert rows == _djangos_rows(changelist)
+    assert not any("<a " in row for row in rows)
+
+
 def test_a_popup_list_is_left_to_djangos_own_rows(varied_complaints):
     changelist = _changelist(UserFactory(is_staff=True, is_superuser=True), "?_popup=1")
 
