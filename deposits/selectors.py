@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from common.prepared import PreparedRead
 from merchants.models import Merchant
 
 from .models import ZERO, DepositAccount, Disbursement, LedgerEntry, PayoutAccount
@@ -33,9 +34,15 @@ def held_for(*, account: DepositAccount, reference: str) -> Decimal:
     return sum(deltas, ZERO)
 
 
+# Compiled once, and unordered: the accounts' default order joins their stores.
+_ACCOUNT_OF_STORE = PreparedRead(
+    lambda merchant_id: DepositAccount.objects.filter(merchant_id=merchant_id)
+)
+
+
 def account_of(merchant: Merchant) -> DepositAccount:
     """The store's account, or an unsaved empty one for a store that never paid in."""
-    account = DepositAccount.objects.filter(merchant=merchant).first() or DepositAccount()
+    account = _ACCOUNT_OF_STORE.get(merchant.pk) or DepositAccount()
     account.merchant = merchant
     return account
 

@@ -579,18 +579,31 @@ class ComplaintStats:
     changes_at: datetime | None
 
 
+# The store overview's counts, compiled once: grouped by the store it is filtered on, one
+# row or none. They count a column of the complaint_store_recent index (never null), so
+# PostgreSQL reads the index alone; counting ids would read every row.
+_STATS_SINCE = PreparedRead(
+    lambda merchant_id, since: (
+        Complaint.objects.filter(merchant_id=merchant_id, created_at__gte=since)
+        .order_by()
+        .values("merchant_id")
+        .annotate(
+            filed=Count("created_at"),
+            settled=Count("created_at", filter=Q(status=Complaint.Status.SETTLED)),
+            escalated=Count("created_at", filter=Q(escalated_at__isnull=False)),
+            open=Count("created_at", filter=Q(status__in=LIVE_STATUSES)),
+            oldest=Min("created_at"),
+        )
+        .values_list("filed", "settled", "escalated", "open", "oldest")
+    ),
+    keys=(int, datetime),
+)
+
+
 def merchant_complaint_stats(merchant, now: datetime) -> ComplaintStats:
-    """The last 12 months of complaints against a store, in one query. It counts a column of
-    the complaint_store_recent index (never null), so PostgreSQL reads the index alone;
-    counting ids would read every row."""
-    counts = Complaint.objects.filter(
-        merchant=merchant, created_at__gte=now - STRIKE_WINDOW
-    ).aggregate(
-        filed=Count("created_at"),
-        settled=Count("created_at", filter=Q(status=Complaint.Status.SETTLED)),
-        escalated=Count("created_at", filter=Q(escalated_at__isnull=False)),
-        open=Count("created_at", filter=Q(status__in=LIVE_STATUSES)),
-        oldest=Min("created_at"),
-    )
-    oldest = counts.pop("oldest")
-    return ComplaintStats(**counts, changes_at=oldest + STRIKE_WINDOW if oldest else None)
+    """The last 12 months of complaints against a store, in one query."""
+    for filed, settled, escalated, still_open, oldest in _STATS_SINCE.rows(
+        merchant.pk, now - STRIKE_WINDOW
+    ):
+        return ComplaintStats(filed, settled, escalated, still_open, oldest + STRIKE_WINDOW)
+    return ComplaintStats(0, 0, 0, 0, changes_at=None)

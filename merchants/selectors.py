@@ -1,8 +1,12 @@
 """Reads of stores and orders, always scoped to the person asking."""
 
+from functools import cache
+
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import Http404
+
+from common.prepared import PreparedRead
 
 from .models import MerchantMember, Order, StaffInvitation
 
@@ -29,6 +33,17 @@ def orders_of_consumer(user) -> QuerySet[Order]:
 
 def orders_of_merchant(merchant) -> QuerySet[Order]:
     return Order.objects.filter(merchant=merchant).select_related("consumer")
+
+
+@cache
+def _latest_orders(count: int) -> PreparedRead:
+    """The store overview's latest orders, compiled once per process for each count."""
+    return PreparedRead(lambda merchant_id: orders_of_merchant(merchant_id)[:count])
+
+
+def latest_orders_of_merchant(merchant, count: int) -> list[Order]:
+    """The store's `count` latest orders, as `orders_of_merchant` lists them."""
+    return _latest_orders(count).all(merchant.pk)
 
 
 def members_of_merchant(merchant) -> QuerySet[MerchantMember]:

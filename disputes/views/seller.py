@@ -75,7 +75,9 @@ def seller_overview(request):
                 "membership": request.membership,
                 "waiting": waiting,
                 "deposit": deposit,
-                "recent_orders": merchant_selectors.orders_of_merchant(merchant)[:RECENT_ORDERS],
+                "recent_orders": merchant_selectors.latest_orders_of_merchant(
+                    merchant, RECENT_ORDERS
+                ),
                 "stats": stats,
             },
         )
