@@ -7,13 +7,15 @@ from django.core.exceptions import ValidationError
 
 from common.prepared import PreparedRead
 
+from . import roles
 from .identifiers import normalize_identifier
 
-# The session's user on every request, with their store membership and its store in the
-# same statement: every seller page checks the membership as it is now
-# (merchants.permissions), and this way that costs no read of its own.
+# The session's user on every request, with their roles, store membership and its store
+# in the same statement: every page shows what the roles allow and every seller page checks
+# the membership as it is now (merchants.permissions), and this way neither costs a read
+# of its own.
 _SESSION_USER = PreparedRead(
-    lambda pk: (
+    lambda pk: roles.with_roles(
         get_user_model()
         ._default_manager.select_related("merchant_membership__merchant")
         .filter(pk=pk)

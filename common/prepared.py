@@ -5,9 +5,9 @@ most of the read's cost on the machines measured in docs/benchmarks.md (about 0.
 primary-key read's 0.8 ms; the round trip to PostgreSQL is under 0.1 ms), and the reads
 made on every request (the session's user with their store membership) run the same SQL
 each time with another key. A `PreparedRead` compiles its queryset once per database
-and turns the rows into instances as Django's own `ModelIterable` does (the
-model's `from_db`, the field converters, `select_related` populators), so what it returns
-is what the queryset would have returned.
+and turns the rows into instances as Django's own `ModelIterable` does (the model's
+`from_db`, the field converters, `select_related` populators, annotations), so what it
+returns is what the queryset would have returned.
 """
 
 import inspect
@@ -67,6 +67,7 @@ class _Compiled:
         self.model_columns = slice(select_fields[0], select_fields[-1] + 1)
         self.attnames = [column[0].target.attname for column in compiler.select[self.model_columns]]
         self.related_populators = get_related_populators(klass_info, compiler.select, using)
+        self.annotations = list(compiler.annotation_col_map.items())
 
     def params_for(self, keys: tuple) -> list:
         if len(keys) != len(self.places):
@@ -123,6 +124,8 @@ class PreparedRead:
             instance = compiled.model.from_db(using, compiled.attnames, row[compiled.model_columns])
             for populator in compiled.related_populators:
                 populator.populate(row, instance)
+            for name, position in compiled.annotations:
+                setattr(instance, name, row[position])
             instances.append(instance)
         return instances
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.db.models import Prefetch
+from django.db.models import Exists, F, OuterRef, Prefetch
 from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -157,6 +157,36 @@ def test_all_returns_every_row_as_an_instance_in_the_querysets_order():
     assert [m.pk for m in members] == [staff.pk, owner.pk]
     assert [_fields(m.user) for m in members] == [_fields(staff.user), _fields(owner.user)]
     assert staff_of.all(987_654_321) == []
+
+
+def _with_annotations(members):
+    owners = MerchantMember.objects.filter(merchant=OuterRef("merchant"), role="owner")
+    return members.annotate(owner_of_store=Exists(owners), login=F("user__username"))
+
+
+def test_annotations_are_set_on_each_instance_as_the_queryset_sets_them():
+    owner = MerchantMemberFactory(role=MerchantMember.Role.OWNER)
+    staff = MerchantMemberFactory(merchant=owner.merchant)
+    MerchantMemberFactory()
+    members_of = PreparedRead(
+        lambda store: _with_annotations(
+            MerchantMember.objects.filter(merchant_id=store).select_related("user").order_by("pk")
+        )
+    )
+    expected = _with_annotations(
+        MerchantMember.objects.filter(merchant_id=owner.merchant_id).order_by("pk")
+    )
+
+    members = members_of.all(owner.merchant_id)
+
+    assert [(m.pk, m.owner_of_store, m.login) for m in members] == [
+        (m.pk, m.owner_of_store, m.login) for m in expected
+    ]
+    assert [(m.owner_of_store, m.login) for m in members] == [
+        (True, owner.user.username),
+        (True, staff.user.username),
+    ]
+    assert members[0].user == owner.user
 
 
 def test_keys_of_several_types_each_go_to_their_own_place():
