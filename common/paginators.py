@@ -41,13 +41,29 @@ class ShortListPaginator(Paginator):
     """Reads the first page before counting: a first page that is not full is the whole
     list, and its rows are the count, so most people's lists (a consumer's complaints, a
     small store's orders) cost one query instead of a COUNT and a page. A full first page
-    counts as Django does, when the page's links ask; any other page is Django's own."""
+    counts as Django does, when the page's links ask; any other page is Django's own.
+
+    `first_rows(n)` and `count()`, where given, read the list's first n rows and its length
+    instead of the queryset: reads of the same list compiled once (a party's list as most
+    people see it, unsearched), where the queryset would be compiled at every request."""
+
+    def __init__(self, object_list, per_page, *, first_rows=None, count=None, **options):
+        super().__init__(object_list, per_page, **options)
+        self._first_rows = first_rows
+        self._count = count
+
+    @cached_property
+    def count(self):
+        return self._count() if self._count is not None else super().count
 
     def get_page(self, number):
         if number not in FIRST_PAGE:
             return super().get_page(number)
         fits = self.per_page + self.orphans
-        rows = list(self.object_list[: fits + 1])
+        if self._first_rows is not None:
+            rows = self._first_rows(fits + 1)
+        else:
+            rows = list(self.object_list[: fits + 1])
         if len(rows) <= fits:
             if not rows and not self.allow_empty_first_page:
                 return super().get_page(number)

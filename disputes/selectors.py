@@ -273,6 +273,49 @@ def complaints_of_merchant(merchant) -> QuerySet[Complaint]:
     return Complaint.objects.filter(merchant=merchant).select_related("order", "consumer")
 
 
+def _counted(queryset: QuerySet) -> QuerySet:
+    """COUNT(*) as a plain expression, not the aggregate Count(), which values_list() would
+    group by a column: one row, always."""
+    return queryset.order_by().values_list(Func(template="COUNT(*)", output_field=IntegerField()))
+
+
+@cache
+def _first_of_consumer(rows: int) -> PreparedRead:
+    return PreparedRead(lambda user_id: listed(complaints_of_consumer(user_id))[:rows])
+
+
+@cache
+def _first_of_store(rows: int) -> PreparedRead:
+    return PreparedRead(
+        lambda merchant_id: listed(complaints_of_merchant(merchant_id)).order_by(*QUEUE)[:rows]
+    )
+
+
+_COUNT_OF_CONSUMER = PreparedRead(
+    lambda user_id: _counted(Complaint.objects.filter(consumer=user_id))
+)
+_COUNT_OF_STORE = PreparedRead(
+    lambda merchant_id: _counted(Complaint.objects.filter(merchant=merchant_id))
+)
+
+
+def unsearched_list_of_consumer(user) -> dict:
+    """A consumer's whole list, as `listed(complaints_of_consumer(user))` lists it, read
+    by reads compiled once: the `first_rows` and `count` of a ShortListPaginator."""
+    return {
+        "first_rows": lambda rows: _first_of_consumer(rows).all(user.pk),
+        "count": lambda: _COUNT_OF_CONSUMER.rows(user.pk)[0][0],
+    }
+
+
+def unsearched_list_of_store(merchant) -> dict:
+    """A store's whole list in `QUEUE` order, as `unsearched_list_of_consumer`."""
+    return {
+        "first_rows": lambda rows: _first_of_store(rows).all(merchant.pk),
+        "count": lambda: _COUNT_OF_STORE.rows(merchant.pk)[0][0],
+    }
+
+
 def searched(
     complaints: QuerySet[Complaint], *, q="", kind="", filed_from=None, filed_to=None, status=""
 ):
@@ -381,14 +424,9 @@ def order_for_consumer(user, order_number: str) -> Order:
         raise Http404 from None
 
 
-# Every party page's bell: compiled once. COUNT(*) as a plain expression, not the
-# aggregate Count(), which values_list() would group by a column: one row, always.
+# Every party page's bell: compiled once.
 _UNREAD = PreparedRead(
-    lambda user_id: (
-        Notification.objects.filter(user_id=user_id, read_at__isnull=True)
-        .order_by()
-        .values_list(Func(template="COUNT(*)", output_field=IntegerField()))
-    )
+    lambda user_id: _counted(Notification.objects.filter(user_id=user_id, read_at__isnull=True))
 )
 
 

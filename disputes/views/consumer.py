@@ -94,7 +94,8 @@ def consumer_complaints(request):
         complaints, context = _search(
             request, selectors.listed(selectors.complaints_of_consumer(request.user))
         )
-        page = ShortListPaginator(complaints, PAGE_SIZE).get_page(request.GET.get("page"))
+        whole = {} if context["searching"] else selectors.unsearched_list_of_consumer(request.user)
+        page = ShortListPaginator(complaints, PAGE_SIZE, **whole).get_page(request.GET.get("page"))
         return render(request, "disputes/consumer_complaints.html", {"page": page, **context}), None
 
     return pagecache.serve(

@@ -90,12 +90,14 @@ def seller_overview(request):
 @merchant_member_required
 def seller_complaints(request):
     def render_page():
+        merchant = request.membership.merchant
         complaints, context = _search(
-            request, selectors.listed(selectors.complaints_of_merchant(request.membership.merchant))
+            request, selectors.listed(selectors.complaints_of_merchant(merchant))
         )
-        page = ShortListPaginator(complaints.order_by(*selectors.QUEUE), PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
+        whole = {} if context["searching"] else selectors.unsearched_list_of_store(merchant)
+        page = ShortListPaginator(
+            complaints.order_by(*selectors.QUEUE), PAGE_SIZE, **whole
+        ).get_page(request.GET.get("page"))
         return render(request, "disputes/seller_complaints.html", {"page": page, **context}), None
 
     return _store_page(request, "seller-complaints", render_page, variant=_search_variant(request))

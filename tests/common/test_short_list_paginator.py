@@ -65,3 +65,39 @@ def test_an_empty_list_is_an_empty_first_page_in_one_query(django_assert_num_que
         page = ShortListPaginator(listed, 5).get_page(None)
         assert list(page.object_list) == []
         assert page.paginator.num_pages == 1
+
+
+class _Untouchable(list):
+    """A list the paginator must not read: it fails if sliced or counted."""
+
+    def __getitem__(self, index):
+        raise AssertionError("the queryset was read")
+
+    def count(self, *args):
+        raise AssertionError("the queryset was counted")
+
+
+@pytest.mark.parametrize("size", [0, 3, 5, 6, 7, 12])
+@pytest.mark.parametrize("asked", [None, "1"])
+def test_given_reads_of_the_list_the_first_page_and_count_come_from_them(size, asked):
+    listed = users(size)
+    asked_rows = []
+
+    def first_rows(rows):
+        asked_rows.append(rows)
+        return list(listed[:rows])
+
+    page = ShortListPaginator(
+        _Untouchable(listed), 5, orphans=1, first_rows=first_rows, count=listed.count
+    ).get_page(asked)
+
+    same_page(page, Paginator(listed, 5, orphans=1).get_page(asked))
+    assert asked_rows == [7]
+
+
+def test_a_later_page_counts_with_the_given_count(django_assert_num_queries):
+    listed = users(12)
+    page = ShortListPaginator(listed, 5, count=lambda: 12).get_page("3")
+    with django_assert_num_queries(0):
+        assert page.paginator.count == 12
+    same_page(page, Paginator(listed, 5).get_page("3"))
