@@ -31,9 +31,7 @@ def _tables_read(client, url) -> list[str]:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200
-    return [
-        table for query in queries.captured_queries if (table := _main_table(query["sql"]))
-    ]
+    return [table for query in queries.captured_queries if (table := _main_table(query["sql"]))]
 
 
 def test_a_sellers_page_reads_the_membership_with_the_user(client):
@@ -109,6 +107,4 @@ def test_a_role_granted_or_withdrawn_shows_at_the_next_request(client):
 
     consumer.groups.set([Group.objects.get(name=roles.MERCHANT_STAFF)])
 
-    assert roles.user_roles(client.get(reverse("home")).wsgi_request.user) == {
-        roles.MERCHANT_STAFF
-    }
+    assert roles.user_roles(client.get(reverse("home")).wsgi_request.user) == {roles.MERCHANT_STAFF}
