@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 from urllib.parse import quote
 
 from django import template
+from django.template.base import render_value_in_context
 from django.template.defaulttags import querystring
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -63,6 +64,34 @@ def status_badge(complaint):
         '<span class="badge badge-{}">{}</span>',
         STATUS_FAMILIES.get(complaint.status, "grey"),
         complaint.get_status_display(),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def field_row(context, field):
+    """A form field with its label, mark of required, widget, help and errors, joined here:
+    as an included template each cost about two thirds of what its widget costs. Every
+    value goes through `render_value_in_context`, as `{{ … }}` does."""
+
+    def shown(value) -> str:
+        return render_value_in_context(value, context)
+
+    errors = field.errors
+    label_for = shown(field.id_for_label)
+    required = ' <span class="required" aria-hidden="true">*</span>' if field.field.required else ""
+    help_text = (
+        f'<p class="help" id="{label_for}_help">{shown(field.help_text)}</p>'
+        if field.help_text
+        else ""
+    )
+    error_lines = "".join(f'<p class="field-error">{shown(error)}</p>' for error in errors)
+    return mark_safe(  # noqa: S308 - every value above is shown as `{{ … }}` shows it
+        f'<div class="field{" field-invalid" if errors else ""}">\n'
+        f'  <label for="{label_for}">{shown(field.label)}{required}</label>\n'
+        f"  {shown(field)}\n"
+        f"  {help_text}\n"
+        f"  {error_lines}\n"
+        "</div>\n"
     )
 
 
