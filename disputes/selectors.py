@@ -640,8 +640,8 @@ _STATS_SINCE = PreparedRead(
 
 def merchant_complaint_stats(merchant, now: datetime) -> ComplaintStats:
     """The last 12 months of complaints against a store, in one query."""
-    for filed, settled, escalated, still_open, oldest in _STATS_SINCE.rows(
-        merchant.pk, now - STRIKE_WINDOW
-    ):
-        return ComplaintStats(filed, settled, escalated, still_open, oldest + STRIKE_WINDOW)
-    return ComplaintStats(0, 0, 0, 0, changes_at=None)
+    rows = _STATS_SINCE.rows(merchant.pk, now - STRIKE_WINDOW)
+    if not rows:
+        return ComplaintStats(0, 0, 0, 0, changes_at=None)
+    filed, settled, escalated, still_open, oldest = rows[0]
+    return ComplaintStats(filed, settled, escalated, still_open, oldest + STRIKE_WINDOW)
