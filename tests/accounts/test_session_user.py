@@ -34,7 +34,7 @@ def _tables_read(client, url) -> list[str]:
     return [table for query in queries.captured_queries if (table := _main_table(query["sql"]))]
 
 
-def test_a_sellers_page_reads_the_membership_with_the_user(client):
+def test_a_sellers_page_reads_the_roles_and_membership_with_the_user(client):
     member = MerchantMemberFactory()
     client.force_login(member.user)
     client.get(reverse("disputes:seller_complaints"))
@@ -43,6 +43,7 @@ def test_a_sellers_page_reads_the_membership_with_the_user(client):
 
     assert tables.count("accounts_user") == 1
     assert "merchants_merchantmember" not in tables
+    assert "auth_group" not in tables
 
 
 def test_a_consumer_without_a_store_gets_no_seller_page_and_no_extra_read(client):
@@ -69,17 +70,6 @@ def test_a_deactivated_login_is_signed_out_at_its_next_request(client):
     response = client.get(reverse("disputes:consumer_complaints"))
     assert response.status_code == 302
     assert reverse("accounts:login") in response["Location"]
-
-
-def test_a_page_reads_the_users_roles_with_the_user(client):
-    member = MerchantMemberFactory()
-    client.force_login(member.user)
-    client.get(reverse("disputes:seller_complaints"))
-
-    tables = _tables_read(client, reverse("disputes:seller_complaints"))
-
-    assert tables.count("accounts_user") == 1
-    assert "auth_group" not in tables
 
 
 @pytest.mark.parametrize(
