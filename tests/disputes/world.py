@@ -439,16 +439,21 @@ class Actions:
 
     def _beyond(self, complaint) -> list[services.LineInput]:
         """The suggestion with one thing the rules forbid: a rule twice, a line a fen above
-        what its rule allows now, or a rule of another kind."""
+        what its rule allows now (and whatever a receipt could add), or a rule of another
+        kind."""
         suggestion = selectors.suggestion_for_complaint(complaint)
         lines = [services.LineInput(rule=line.rule, amount=line.amount) for line in suggestion]
         breach = self.choose.pick(["twice", "above", "foreign"])
         if breach == "twice":
             lines.append(self.choose.pick(lines))
         elif breach == "above":
+            # Another thread may add a receipt between this suggestion and the decision,
+            # which lets the return shipping's line rise to what the complaint declares for
+            # it: above that too, or the soak would see a decision within the rules accepted.
             index = self.choose.pick(range(len(lines)))
             lines[index] = services.LineInput(
-                rule=lines[index].rule, amount=lines[index].amount + CENT
+                rule=lines[index].rule,
+                amount=lines[index].amount + complaint.return_shipping + CENT,
             )
         else:
             foreign = "late_shipping.rate" if complaint.kind != "late_shipping" else "x.refund"
