@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from disputes import selectors, services
+from disputes import party_lists, selectors, services
 from disputes.downloads import evidence_download
 from disputes.forms import EvidenceForm, MessageForm, OfferForm, RefuseForm
 from disputes.models import Complaint
@@ -185,7 +185,7 @@ def _complaint(request, number: str) -> Complaint:
 def list_complaints(request, filters: Query[ComplaintFilters]):
     """Ordered by (updated_at, id): to follow changes, keep the last page's `next_cursor`,
     or ask again with `updated_since` (without an offset: Beijing time)."""
-    complaints = selectors.complaints_of_merchant(request.auth.client.merchant)
+    complaints = party_lists.complaints_of_merchant(request.auth.client.merchant)
     if filters.status:
         complaints = complaints.filter(status=filters.status)
     if since := filters.updated_since:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from deposits import selectors as deposit_selectors
 
-from .. import next_step, payouts, progress, selectors, services
+from .. import next_step, party_lists, payouts, progress, selectors, services
 from ..forms import (
     AcceptClaimForm,
     AppealForm,
@@ -67,7 +67,7 @@ def _search(request, complaints):
     form.is_valid()
     filters = form.cleaned_data
     status = request.GET.get("status", "")
-    complaints = selectors.searched(complaints, status=status, **filters)
+    complaints = party_lists.searched(complaints, status=status, **filters)
     searching = any(request.GET.get(name) for name in ("q", "kind", "filed_from", "filed_to"))
     context = {
         "search_form": form,

@@ -16,7 +16,7 @@ from common.paginators import ShortListPaginator
 from deposits import selectors as deposit_selectors
 from merchants import selectors as merchant_selectors
 
-from .. import next_step, payouts, selectors, services
+from .. import next_step, party_lists, payouts, selectors, services
 from ..downloads import evidence_download
 from ..forms import (
     ComplaintForm,
@@ -92,9 +92,10 @@ def file_complaint(request, order_number):
 def consumer_complaints(request):
     def render_page():
         complaints, context = _search(
-            request, selectors.listed(selectors.complaints_of_consumer(request.user))
+            request, party_lists.listed(party_lists.complaints_of_consumer(request.user))
         )
-        whole = {} if context["searching"] else selectors.unsearched_list_of_consumer(request.user)
+        user = request.user
+        whole = {} if context["searching"] else party_lists.unsearched_list_of_consumer(user)
         page = ShortListPaginator(complaints, PAGE_SIZE, **whole).get_page(request.GET.get("page"))
         return render(request, "disputes/consumer_complaints.html", {"page": page, **context}), None
 

@@ -15,7 +15,7 @@ from deposits.policy import next_policy_change
 from merchants import selectors as merchant_selectors
 from merchants.permissions import merchant_member_required
 
-from .. import next_step, selectors, services
+from .. import next_step, party_lists, selectors, services
 from ..downloads import evidence_download
 from ..forms import (
     AcceptClaimForm,
@@ -59,8 +59,8 @@ def seller_overview(request):
     def render_page():
         merchant = request.membership.merchant
         now = timezone.now()
-        waiting = selectors.waiting_for_merchant(merchant, limit=ACTIVE_FOR_MERCHANT)
-        stats = selectors.merchant_complaint_stats(merchant, now)
+        waiting = party_lists.waiting_for_merchant(merchant, limit=ACTIVE_FOR_MERCHANT)
+        stats = party_lists.merchant_complaint_stats(merchant, now)
         # Staff without the deposit grant see none of its figures, not even on this page.
         deposit = (
             deposit_selectors.account_overview(merchant)
@@ -92,11 +92,11 @@ def seller_complaints(request):
     def render_page():
         merchant = request.membership.merchant
         complaints, context = _search(
-            request, selectors.listed(selectors.complaints_of_merchant(merchant))
+            request, party_lists.listed(party_lists.complaints_of_merchant(merchant))
         )
-        whole = {} if context["searching"] else selectors.unsearched_list_of_store(merchant)
+        whole = {} if context["searching"] else party_lists.unsearched_list_of_store(merchant)
         page = ShortListPaginator(
-            complaints.order_by(*selectors.QUEUE), PAGE_SIZE, **whole
+            complaints.order_by(*party_lists.QUEUE), PAGE_SIZE, **whole
         ).get_page(request.GET.get("page"))
         return render(request, "disputes/seller_complaints.html", {"page": page, **context}), None
 

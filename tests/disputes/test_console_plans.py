@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
-from disputes import selectors
+from disputes import party_lists
 from disputes.loaddata import Names, generate
 from disputes.models import Appeal, Complaint, InfoRequest
 from merchants.models import Merchant
@@ -156,7 +156,7 @@ def _rows_examined(plan: dict, table: str) -> int:
 
 def waiting_reads_sql(merchant) -> list[str]:
     with CaptureQueriesContext(connection) as captured:
-        assert selectors.waiting_for_merchant(merchant, limit=10)
+        assert party_lists.waiting_for_merchant(merchant, limit=10)
     return [query["sql"] for query in captured.captured_queries]
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from deposits import selectors as deposit_selectors
 from deposits.models import DepositAccount
-from disputes import selectors
+from disputes import party_lists, selectors
 from disputes.models import Complaint
 from merchants import selectors as merchant_selectors
 from merchants.models import Order
@@ -39,7 +39,7 @@ def test_the_counts_are_of_the_stores_last_12_months_by_kind(store, other_store)
     _filed(store, days_ago=400, status=S.NEGOTIATING)
     _filed(other_store, days_ago=1, status=S.SETTLED)
 
-    stats = selectors.merchant_complaint_stats(store.merchant, timezone.now())
+    stats = party_lists.merchant_complaint_stats(store.merchant, timezone.now())
 
     assert (stats.filed, stats.settled, stats.escalated, stats.open) == (5, 1, 2, 2)
     assert stats.changes_at == oldest + selectors.STRIKE_WINDOW
@@ -47,8 +47,8 @@ def test_the_counts_are_of_the_stores_last_12_months_by_kind(store, other_store)
 
 def test_a_store_without_complaints_this_year_counts_none(store):
     _filed(store, days_ago=366)
-    stats = selectors.merchant_complaint_stats(store.merchant, timezone.now())
-    assert stats == selectors.ComplaintStats(0, 0, 0, 0, changes_at=None)
+    stats = party_lists.merchant_complaint_stats(store.merchant, timezone.now())
+    assert stats == party_lists.ComplaintStats(0, 0, 0, 0, changes_at=None)
 
 
 def test_the_deposit_is_the_stores_own_or_an_empty_one(store, other_store):

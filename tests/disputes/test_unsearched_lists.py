@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from disputes import selectors
+from disputes import party_lists
 from disputes.models import Complaint
 from tests.compiling import compiled_reads, reading
 from tests.factories import ComplaintFactory, ConsumerFactory, OrderFactory
@@ -57,7 +57,7 @@ def test_a_stores_list_is_earliest_deadline_first_none_last(client, store):
     client.force_login(store.owner)
     expected = list(
         Complaint.objects.filter(merchant=store.merchant)
-        .order_by(*selectors.QUEUE)
+        .order_by(*party_lists.QUEUE)
         .values_list("number", flat=True)
     )
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from disputes import selectors
+from disputes import party_lists
 from disputes.models import Appeal, Complaint, InfoRequest, Party
 from tests.compiling import compiled_reads
 from tests.factories import ComplaintFactory, PlatformUserFactory
@@ -52,7 +52,7 @@ def test_every_kind_of_waiting_is_listed_earliest_deadline_first(store):
     _ask(asked, Party.MERCHANT)
     appealed = _complaint(store, S.UNDER_APPEAL, due_in_hours=5)
     _appeal(appealed, Party.CONSUMER)
-    waiting = selectors.waiting_for_merchant(store.merchant, limit=10)
+    waiting = party_lists.waiting_for_merchant(store.merchant, limit=10)
     assert waiting == [appealed, pay_first, asked, answer]
 
 
@@ -71,13 +71,13 @@ def test_what_waits_for_someone_else_is_not_listed(store, other_store):
     _appeal(response_lapsed, Party.CONSUMER, response_lapsed=True)
     _complaint(store, S.UNDER_REVIEW, due_in_hours=1)
     _complaint(other_store, S.NEGOTIATING, due_in_hours=1)
-    assert selectors.waiting_for_merchant(store.merchant, limit=10) == []
+    assert party_lists.waiting_for_merchant(store.merchant, limit=10) == []
 
 
 def test_the_first_ones_across_kinds_and_no_more(store):
     negotiating = [_complaint(store, S.NEGOTIATING, due_in_hours=h) for h in (1, 4, 7)]
     paying = [_complaint(store, S.AWAITING_MERCHANT_PAYMENT, due_in_hours=h) for h in (2, 3)]
-    waiting = selectors.waiting_for_merchant(store.merchant, limit=3)
+    waiting = party_lists.waiting_for_merchant(store.merchant, limit=3)
     assert waiting == [negotiating[0], paying[0], paying[1]]
 
 
@@ -90,15 +90,15 @@ def test_equal_deadlines_show_the_newest_first(store):
         due_at=due,
         created_at=older.created_at + timedelta(minutes=5),
     )
-    assert selectors.waiting_for_merchant(store.merchant, limit=10) == [newer, older]
+    assert party_lists.waiting_for_merchant(store.merchant, limit=10) == [newer, older]
 
 
 def test_a_second_overview_compiles_none_of_its_waiting_reads(store, other_store):
     _complaint(store, S.NEGOTIATING, due_in_hours=5)
-    selectors.waiting_for_merchant(other_store.merchant, limit=10)
+    party_lists.waiting_for_merchant(other_store.merchant, limit=10)
 
     with compiled_reads() as compiled:
-        waiting = selectors.waiting_for_merchant(store.merchant, limit=10)
+        waiting = party_lists.waiting_for_merchant(store.merchant, limit=10)
 
     assert len(waiting) == 1
     assert compiled == []
@@ -107,7 +107,7 @@ def test_a_second_overview_compiles_none_of_its_waiting_reads(store, other_store
 def test_the_waiting_list_reads_what_the_table_shows_and_no_more(store, django_assert_num_queries):
     complaint = _complaint(store, S.NEGOTIATING, due_in_hours=5)
     with django_assert_num_queries(4):
-        (listed,) = selectors.waiting_for_merchant(store.merchant, limit=10)
+        (listed,) = party_lists.waiting_for_merchant(store.merchant, limit=10)
     with django_assert_num_queries(0):
         shown = (listed.number, listed.get_kind_display(), listed.order.item_title)
     assert shown == (complaint.number, complaint.get_kind_display(), complaint.order.item_title)
