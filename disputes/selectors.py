@@ -326,12 +326,15 @@ def has_return_shipping_receipt(complaint: Complaint) -> bool:
 
 
 def suggestion_for_complaint(complaint: Complaint):
-    """What the rules allow this complaint now: the suggestion a decision is held to."""
+    """What the rules allow this complaint now: the suggestion a decision is held to. The
+    evidence is read only when a receipt can change it: for return shipping declared (the
+    one line a receipt decides), not on every decision."""
     return suggestion_for(
         order=complaint.order,
         kind=complaint.kind,
         return_shipping=complaint.return_shipping,
-        return_shipping_receipt=has_return_shipping_receipt(complaint),
+        return_shipping_receipt=bool(complaint.return_shipping)
+        and has_return_shipping_receipt(complaint),
     )
 
 

@@ -21,12 +21,13 @@ from webhooks import events as webhook_events
 
 pytestmark = pytest.mark.django_db
 
-# The claim group's lock, the complaint's, the award's rules and caps, the decision, its
-# log, the complaint, the notices and their e-mails, the payout (tests/deposits/
-# test_payout_statements.py), the award lines, the webhook subscriptions (read once per
-# transaction, webhooks/events.py); and the savepoint around the call, the tests running in
-# a transaction (the payout, a step of the decision's transaction, has none of its own).
-DECISION_STATEMENTS = 19
+# The claim group's lock, the complaint's, the award's caps (the evidence only for declared
+# return shipping), the decision, its log, the complaint, the notices and their e-mails, the
+# payout (tests/deposits/test_payout_statements.py), the award lines, the webhook
+# subscriptions (read once per transaction, webhooks/events.py); and the savepoint around
+# the call, the tests running in a transaction (the payout, a step of the decision's
+# transaction, has none of its own).
+DECISION_STATEMENTS = 18
 # What a decision reads of its own, each read compiled once per process (common.prepared).
 DECISION_TABLES = (
     "auth_group",
@@ -63,6 +64,21 @@ def test_a_decision_paid_from_the_deposit_stays_within_its_statements(
     assert Complaint.objects.get(pk=complaint.pk).status == Complaint.Status.PAID
     line_writes = [q["sql"] for q in queries.captured_queries if '"disputes_awardline"' in q["sql"]]
     assert [sql.split()[0] for sql in line_writes] == ["INSERT"]
+    # No return shipping declared: no receipt among the evidence can change the award.
+    assert not [q for q in queries.captured_queries if '"disputes_evidence"' in q["sql"]]
+
+
+def test_a_decision_on_declared_return_shipping_reads_the_evidence_for_its_receipt(
+    file, well_covered, consumer, django_assert_max_num_queries
+):
+    complaint = file(return_shipping=Decimal("25.00"), claimed_amount=Decimal("234.00"))
+    reviewer = reviewer_user()
+    under_review(complaint, well_covered, consumer, reviewer)
+    lines = suggested_lines(complaint)
+    webhook_events.forget_subscriptions()
+    with django_assert_max_num_queries(DECISION_STATEMENTS + 1) as queries:
+        decide(complaint, reviewer, lines=lines)
+    assert [q for q in queries.captured_queries if '"disputes_evidence"' in q["sql"]]
 
 
 def test_award_lines_are_written_once_with_what_they_paid(complaint, well_covered, consumer):
@@ -82,7 +98,10 @@ def test_a_decision_compiles_none_of_its_reads_once_the_process_has_decided_one(
     reviewer = reviewer_user()
     under_review(complaint, well_covered, consumer, reviewer)
     decide(complaint, reviewer)
-    another = file(order=second_order)
+    # Return shipping declared, so that the evidence is read too.
+    another = file(
+        order=second_order, return_shipping=Decimal("25.00"), claimed_amount=Decimal("234.00")
+    )
     under_review(another, well_covered, consumer, reviewer)
     lines = suggested_lines(another)
     # As the next request has it: the reviewer read afresh, their roles not known yet.
