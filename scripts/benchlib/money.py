@@ -12,6 +12,7 @@ from statistics import median
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.backends import IdentifierBackend
 from accounts.models import User
 from deposits import services as ledger
 from deposits.destinations import Destination
@@ -84,7 +85,7 @@ def _bump_limit_row(spec: tuple[int, float]) -> int:
 # pins them (tests/deposits/test_payout_statements.py, tests/disputes/
 # test_filing_statements.py, test_decision_statements.py; their budgets less the test's
 # savepoint), and how many processes its figure runs in.
-ORM_FLOORS = {"payout": (6, PROCESSES), "filing": (12, 1), "decision": (17, PROCESSES)}
+ORM_FLOORS = {"payout": (6, PROCESSES), "filing": (12, 1), "decision": (16, PROCESSES)}
 
 
 def _orm_reads(spec: tuple[int, int, float]) -> int:
@@ -109,10 +110,10 @@ def _sweep(now) -> int:
 
 
 def _complaints_with_lines(pks: list[int]):
-    """Each complaint with the award lines a reviewer would confirm: its rules' suggestion."""
-    complaints = Complaint.objects.filter(pk__in=pks).select_related(
-        "order", "consumer", "assigned_reviewer"
-    )
+    """Each complaint with the award lines a reviewer would confirm (its rules' suggestion)
+    and its reviewer as their request has them: read with their roles by the session's
+    backend, outside the decision's transaction."""
+    complaints = Complaint.objects.filter(pk__in=pks).select_related("order", "consumer")
     return [
         (
             complaint,
@@ -120,16 +121,17 @@ def _complaints_with_lines(pks: list[int]):
                 services.LineInput(rule=line.rule, amount=line.amount)
                 for line in selectors.suggestion_for_complaint(complaint)
             ],
+            IdentifierBackend().get_user(complaint.assigned_reviewer_id),
         )
         for complaint in complaints
     ]
 
 
 def _decide_all(prepared) -> int:
-    for complaint, lines in prepared:
+    for complaint, lines, reviewer in prepared:
         services.decide_complaint(
             complaint=complaint,
-            actor=complaint.assigned_reviewer,
+            actor=reviewer,
             lines=lines,
             reason_code="rule_broken",
             reasoning="bench: the goods do not match the description",
@@ -169,10 +171,10 @@ def _pay_out_batches(spec) -> int:
 
 
 def _decide_pay_first(prepared) -> int:
-    for complaint, lines in prepared:
+    for complaint, lines, reviewer in prepared:
         services.decide_complaint(
             complaint=complaint,
-            actor=complaint.assigned_reviewer,
+            actor=reviewer,
             lines=lines,
             reason_code="rule_broken",
             reasoning="bench: the goods do not match the description",
