@@ -117,6 +117,9 @@ class PreparedRead:
         compiled, rows = self._run(keys, using)
         return list(compiled.compiler.results_iter([rows], tuple_expected=True))
 
+    def _compile(self, queryset: QuerySet, using: str, placeholders: list) -> _Compiled:
+        return _Compiled(queryset, using, placeholders, self._kinds)
+
     @staticmethod
     def _instances(compiled: _Compiled, rows: list, using: str) -> list:
         instances = []
@@ -130,7 +133,12 @@ class PreparedRead:
         return instances
 
     def _run(
-        self, keys: tuple, using: str, limit: int | None = None, unordered: bool = False
+        self,
+        keys: tuple,
+        using: str,
+        limit: int | None = None,
+        unordered: bool = False,
+        more_params: tuple = (),
     ) -> tuple[_Compiled, list]:
         connection = connections[using]
         compiled = self._compiled.get((using, unordered))
@@ -141,16 +149,32 @@ class PreparedRead:
                 # As QuerySet.get() reads one row: without the model's default ordering, which
                 # may join another table (and a lock would then lock its row too).
                 queryset = queryset.order_by()
-            compiled = _Compiled(queryset, using, placeholders, self._kinds)
+            compiled = self._compile(queryset, using, placeholders)
             self._compiled[(using, unordered)] = compiled
         if any(isinstance(key, int) and not _INT64.start <= key < _INT64.stop for key in keys):
             # No row has such a key, and a database may refuse it (SQLite raises): as the
             # ORM does for an out-of-range integer lookup, nothing is found.
             return compiled, []
         with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, compiled.params_for(keys))
+            cursor.execute(compiled.sql, [*compiled.params_for(keys), *more_params])
             rows = cursor.fetchall() if limit is None else cursor.fetchmany(limit)
         return compiled, rows
+
+
+class PreparedCount(PreparedRead):
+    """`PreparedCount(lambda store_id: Complaint.objects.filter(merchant=store_id))`:
+    `.count(*keys, up_to=n)` is how many rows the queryset has, counted no further than n,
+    as `QuerySet.count()` counts a slice (COUNT(*) over the rows' keys as a subquery). The
+    bound is a parameter of the SQL compiled once, not part of it."""
+
+    def _compile(self, queryset: QuerySet, using: str, placeholders: list) -> _Compiled:
+        compiled = super()._compile(queryset.order_by().values_list("pk"), using, placeholders)
+        compiled.sql = f"SELECT COUNT(*) FROM ({compiled.sql} LIMIT %s) counted"  # noqa: S608
+        return compiled
+
+    def count(self, *keys, up_to: int, using: str = DEFAULT_DB_ALIAS) -> int:
+        _compiled, rows = self._run(keys, using, more_params=(up_to,))
+        return rows[0][0] if rows else 0
 
 
 class PreparedPrefetch:

@@ -8,7 +8,7 @@ from functools import cache
 from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from common.prepared import PreparedRead, counted
+from common.prepared import PreparedCount, PreparedRead
 
 from .models import Appeal, Complaint, InfoRequest, Party
 from .selectors import LIVE_STATUSES, STRIKE_WINDOW
@@ -50,12 +50,8 @@ def _first_of_store(rows: int) -> PreparedRead:
     )
 
 
-_COUNT_OF_CONSUMER = PreparedRead(
-    lambda user_id: counted(Complaint.objects.filter(consumer=user_id))
-)
-_COUNT_OF_STORE = PreparedRead(
-    lambda merchant_id: counted(Complaint.objects.filter(merchant=merchant_id))
-)
+_COUNT_OF_CONSUMER = PreparedCount(lambda user_id: Complaint.objects.filter(consumer=user_id))
+_COUNT_OF_STORE = PreparedCount(lambda merchant_id: Complaint.objects.filter(merchant=merchant_id))
 
 
 def unsearched_list_of_consumer(user) -> dict:
@@ -63,7 +59,7 @@ def unsearched_list_of_consumer(user) -> dict:
     by reads compiled once: the `first_rows` and `count` of a ShortListPaginator."""
     return {
         "first_rows": lambda rows: _first_of_consumer(rows).all(user.pk),
-        "count": lambda: _COUNT_OF_CONSUMER.rows(user.pk)[0][0],
+        "count": lambda up_to: _COUNT_OF_CONSUMER.count(user.pk, up_to=up_to),
     }
 
 
@@ -71,7 +67,7 @@ def unsearched_list_of_store(merchant) -> dict:
     """A store's whole list in `QUEUE` order, as `unsearched_list_of_consumer`."""
     return {
         "first_rows": lambda rows: _first_of_store(rows).all(merchant.pk),
-        "count": lambda: _COUNT_OF_STORE.rows(merchant.pk)[0][0],
+        "count": lambda up_to: _COUNT_OF_STORE.count(merchant.pk, up_to=up_to),
     }
 
 

@@ -14,12 +14,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import User
-from common.prepared import PreparedPrefetch, PreparedRead
+from common.prepared import PreparedCount, PreparedPrefetch, PreparedRead
 from deposits.models import DepositAccount
 from disputes.admin.case_file import load_case_file
 from disputes.models import Complaint, Evidence
 from disputes.selectors import complaint_for_consumer
 from merchants.models import MerchantMember
+from tests.compiling import compiled_reads
 from tests.disputes.test_review import senior_user
 from tests.factories import (
     ComplaintFactory,
@@ -336,3 +337,26 @@ def test_the_case_page_of_a_number_too_large_for_any_row_is_not_found(client):
     for path in ("change", "take"):
         response = client.get(f"/admin/disputes/complaint/{10**20}/{path}/")
         assert response.status_code in (302, 404), path
+
+
+def test_a_prepared_count_counts_the_querysets_rows_up_to_its_bound(django_assert_num_queries):
+    consumer = ConsumerFactory()
+    ComplaintFactory.create_batch(4, consumer=consumer, order__consumer=consumer)
+    ComplaintFactory()
+    of_consumer = PreparedCount(lambda user_id: Complaint.objects.filter(consumer=user_id))
+
+    with django_assert_num_queries(1) as queries:
+        assert of_consumer.count(consumer.pk, up_to=3) == 3
+    assert of_consumer.count(consumer.pk, up_to=10) == 4
+    assert of_consumer.count(ConsumerFactory().pk, up_to=10) == 0
+    assert of_consumer.count(2**70, up_to=10) == 0
+    assert "LIMIT" in queries.captured_queries[0]["sql"].upper()
+
+
+def test_a_prepared_count_compiles_once_whatever_its_bound():
+    of_store = PreparedCount(lambda merchant_id: Complaint.objects.filter(merchant=merchant_id))
+    complaint = ComplaintFactory()
+    of_store.count(complaint.merchant_id, up_to=1)
+    with compiled_reads() as compiled:
+        assert [of_store.count(complaint.merchant_id, up_to=n) for n in (1, 5, 50)] == [1, 1, 1]
+    assert compiled == []

@@ -1,11 +1,13 @@
-"""A party's list: a first page that is not full costs one query and no COUNT; every page
-shows the same rows, count and links as Django's own paginator."""
+"""A party's list: a first page that is not full costs one query and no COUNT; a long list
+is counted only some pages beyond the page asked for; within that, every page shows the same
+rows, count and links as Django's own paginator."""
 
 import pytest
 from django.core.paginator import Paginator
 
 from accounts.models import User
-from common.paginators import ShortListPaginator
+from common import paginators
+from common.paginators import PAGES_COUNTED_AHEAD, ShortListPaginator
 from tests.factories import ConsumerFactory
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +90,11 @@ def test_given_reads_of_the_list_the_first_page_and_count_come_from_them(size, a
         return list(listed[:rows])
 
     page = ShortListPaginator(
-        _Untouchable(listed), 5, orphans=1, first_rows=first_rows, count=listed.count
+        _Untouchable(listed),
+        5,
+        orphans=1,
+        first_rows=first_rows,
+        count=lambda up_to: min(listed.count(), up_to),
     ).get_page(asked)
 
     same_page(page, Paginator(listed, 5, orphans=1).get_page(asked))
@@ -97,7 +103,45 @@ def test_given_reads_of_the_list_the_first_page_and_count_come_from_them(size, a
 
 def test_a_later_page_counts_with_the_given_count(django_assert_num_queries):
     listed = users(12)
-    page = ShortListPaginator(listed, 5, count=lambda: 12).get_page("3")
+    page = ShortListPaginator(listed, 5, count=lambda up_to: 12).get_page("3")
     with django_assert_num_queries(0):
         assert page.paginator.count == 12
     same_page(page, Paginator(listed, 5).get_page("3"))
+
+
+def test_a_long_list_is_counted_only_some_pages_beyond_the_first(django_assert_num_queries):
+    listed = users(PAGES_COUNTED_AHEAD + 3)
+    page = ShortListPaginator(listed, 1).get_page(None)
+    with django_assert_num_queries(1) as queries:
+        assert page.paginator.count == PAGES_COUNTED_AHEAD + 2
+    assert "LIMIT" in queries.captured_queries[0]["sql"].upper()
+    assert not page.paginator.counted_to_end
+    assert page.paginator.num_pages == PAGES_COUNTED_AHEAD + 2
+    assert page.has_next()
+
+
+def test_a_later_page_counts_as_far_beyond_itself_and_is_djangos_page():
+    listed = users(PAGES_COUNTED_AHEAD + 3)
+    page = ShortListPaginator(listed, 1).get_page("3")
+    assert page.paginator.counted_to_end
+    same_page(page, Paginator(listed, 1).get_page("3"))
+
+
+def test_the_given_count_is_asked_no_further_than_the_bound():
+    asked = []
+
+    def count(up_to):
+        asked.append(up_to)
+        return up_to
+
+    page = ShortListPaginator(users(7), 5, orphans=1, count=count).get_page("2")
+    assert page.paginator.num_pages == PAGES_COUNTED_AHEAD + 3
+    assert asked == [(2 + PAGES_COUNTED_AHEAD) * 5 + 1 + 1]
+    assert not page.paginator.counted_to_end
+
+
+@pytest.mark.parametrize("asked", ["99999999999999999999999", "-5", "2.0", "x"])
+def test_any_page_number_asked_is_counted_safely(asked, monkeypatch):
+    monkeypatch.setattr(paginators, "PAGES_COUNTED_AHEAD", 0)
+    listed = users(4)
+    same_page(ShortListPaginator(listed, 3).get_page(asked), Paginator(listed, 3).get_page(asked))
