@@ -52,3 +52,15 @@ def test_the_language_switcher_changes_the_language(open_page):
     page.click("button[name=language][value=en]")
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "Log in"
+
+
+def test_on_a_phone_a_cards_number_sits_under_its_name_on_the_right(open_page):
+    consumer = ConsumerFactory(username="buyer@example.com", password=DEMO_PASSWORD)
+    order = OrderFactory(consumer=consumer, item_title="无线降噪耳机")
+    page = open_page("en", PHONE)
+    log_in(page, "buyer@example.com", DEMO_PASSWORD)
+    name = page.locator("td strong", has_text="无线降噪耳机").bounding_box()
+    number = page.locator("td .mono", has_text=order.order_number).bounding_box()
+    assert number["y"] >= name["y"] + name["height"] - 1
+    assert abs((number["x"] + number["width"]) - (name["x"] + name["width"])) <= 1
+    page.shot("consumer-orders-card")
