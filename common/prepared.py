@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Func, IntegerField, QuerySet
+from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
 
 # Values no table holds, one per key: each one's place among the compiled query's
@@ -203,10 +203,3 @@ def hand_over(instance, accessor: str, rows: list) -> None:
     queryset._result_cache, queryset._prefetch_done = rows, True
     cache = getattr(instance, "_prefetched_objects_cache", {})
     instance._prefetched_objects_cache = {**cache, accessor: queryset}
-
-
-def counted(queryset: QuerySet) -> QuerySet:
-    """The queryset's rows counted, for a `PreparedRead`'s `rows()`: COUNT(*) as a plain
-    expression, not the aggregate Count(), which values_list() would group by a column: one
-    row, always."""
-    return queryset.order_by().values_list(Func(template="COUNT(*)", output_field=IntegerField()))

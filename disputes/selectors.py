@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from common import effective
 from common.dates import local_datetime
-from common.prepared import PreparedPrefetch, PreparedRead, counted
+from common.prepared import PreparedCount, PreparedPrefetch, PreparedRead
 from deposits.models import Disbursement
 from merchants.models import Merchant, Order
 
@@ -251,13 +251,15 @@ def order_for_consumer(user, order_number: str) -> Order:
 
 
 # Every party page's bell: compiled once.
-_UNREAD = PreparedRead(
-    lambda user_id: counted(Notification.objects.filter(user_id=user_id, read_at__isnull=True))
+_UNREAD = PreparedCount(
+    lambda user_id: Notification.objects.filter(user_id=user_id, read_at__isnull=True)
 )
 
 
-def unread_notification_count(user) -> int:
-    return _UNREAD.rows(user.pk)[0][0]
+def unread_notification_count(user, *, up_to: int) -> int:
+    """The reader's unread notices, counted no further than `up_to`: a busy store's owner
+    has thousands, and the bell shows "99+" for all of them."""
+    return _UNREAD.count(user.pk, up_to=up_to)
 
 
 def notifications_of(user) -> QuerySet[Notification]:
