@@ -7,6 +7,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from common.admin_bases import ServiceWrittenAdmin
 from deposit_claims.templatetags.ui import money
 
 from . import services
@@ -211,7 +212,8 @@ class MerchantAdmin(admin.ModelAdmin):
 
 
 @admin.register(StoreFactChange)
-class StoreFactChangeAdmin(admin.ModelAdmin):
+class StoreFactChangeAdmin(ServiceWrittenAdmin):
+    # Append-only, for everyone: a wrong change is corrected by another recorded change.
     list_display = ("changed_at", "merchant", "actor", "summary", "reason")
     list_filter = ("changed_at",)
     search_fields = ("merchant__name", "merchant__code", "actor__username")
@@ -219,16 +221,6 @@ class StoreFactChangeAdmin(admin.ModelAdmin):
     fields = ("merchant", "actor", "changed_at", "summary", "reason", "before", "after")
     readonly_fields = fields
     summary = staticmethod(fact_summary)
-
-    # Append-only, for everyone: a wrong change is corrected by another recorded change.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(MerchantMember)
@@ -247,7 +239,8 @@ class MerchantMemberAdmin(admin.ModelAdmin):
 
 
 @admin.register(StaffInvitation)
-class StaffInvitationAdmin(admin.ModelAdmin):
+class StaffInvitationAdmin(ServiceWrittenAdmin):
+    # Invitations are the owner's: sent, withdrawn and accepted only through the services.
     list_display = ("identifier", "display_name", "merchant", "invited_by", "created_at", "status")
     list_filter = ("created_at",)
     search_fields = ("identifier", "display_name", "merchant__name", "merchant__code")
@@ -271,32 +264,13 @@ class StaffInvitationAdmin(admin.ModelAdmin):
     def status(self, invitation):
         return invitation.get_status_display()
 
-    # Invitations are the owner's: sent, withdrawn and accepted only through the services.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ServiceWrittenAdmin):
+    # Orders mirror the marketplace's order system and change only through import_orders.
     list_display = ("order_number", "merchant", "consumer", "item_title", "goods_amount", "paid_at")
     list_filter = ("merchant__store_type", "paid_at", "completed_at")
     search_fields = ("order_number", "item_title", "consumer__username", "merchant__name")
     list_select_related = ("merchant", "consumer")
     date_hierarchy = "paid_at"
     raw_id_fields = ("consumer", "merchant")
-
-    # Orders mirror the marketplace's order system and change only through import_orders.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

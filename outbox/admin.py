@@ -2,6 +2,8 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from common.admin_bases import ServiceWrittenAdmin
+
 from . import services
 from .models import OutboundMessage
 
@@ -29,7 +31,7 @@ class DeliveryFilter(admin.SimpleListFilter):
 
 
 @admin.register(OutboundMessage)
-class OutboundMessageAdmin(admin.ModelAdmin):
+class OutboundMessageAdmin(ServiceWrittenAdmin):
     """What left, or failed to leave, for whom: superusers only, and never edited by hand."""
 
     list_display = ("created_at", "channel", "recipient", "subject", "sent_at", "attempts")
@@ -44,15 +46,6 @@ class OutboundMessageAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]

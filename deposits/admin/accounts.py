@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from common.admin_bases import ServiceWrittenAdmin
 from deposit_claims.admin_display import money_column
 
 from .. import selectors, services
@@ -48,7 +49,8 @@ class ExitFilter(admin.SimpleListFilter):
 
 
 @admin.register(DepositAccount)
-class DepositAccountAdmin(admin.ModelAdmin):
+class DepositAccountAdmin(ServiceWrittenAdmin):
+    # Amounts change only through the services, never through a form.
     list_display = (
         "merchant",
         "balance_money",
@@ -95,16 +97,6 @@ class DepositAccountAdmin(admin.ModelAdmin):
             "can_adjust_ledger": request.user.has_perm("deposits.adjust_ledger"),
         }
         return super().change_view(request, object_id, form_url, extra_context)
-
-    # Amounts change only through the services, never through a form.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         return [

@@ -15,6 +15,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from common.admin_bases import ServiceWrittenAdmin
 from common.dates import local_datetime
 from common.paginators import EstimatedCountPaginator
 from deposit_claims.admin_display import money_column
@@ -101,7 +102,7 @@ def may_see_account_numbers(user) -> bool:
 
 
 @admin.register(Disbursement)
-class DisbursementAdmin(admin.ModelAdmin):
+class DisbursementAdmin(ServiceWrittenAdmin):
     list_display = (
         "id",
         "created_at",
@@ -167,15 +168,6 @@ class DisbursementAdmin(admin.ModelAdmin):
         if may_see_account_numbers(request.user):
             return self.fields
         return tuple(name for name in self.fields if name != "account_number")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_send_disbursement_permission(self, request):
         return request.user.has_perm("deposits.send_disbursement")

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from common.admin_bases import ServiceWrittenAdmin
 from common.paginators import EstimatedCountPaginator
 from common.recorded_text import readable
 from deposit_claims.admin_display import money_column
@@ -11,7 +12,8 @@ from ..models import LedgerEntry
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(admin.ModelAdmin):
+class LedgerEntryAdmin(ServiceWrittenAdmin):
+    # Append-only, for everyone: a mistake is corrected by an adjustment, never an edit.
     list_display = (
         "id",
         "created_at",
@@ -49,13 +51,3 @@ class LedgerEntryAdmin(admin.ModelAdmin):
     def lookup_allowed(self, lookup, value, request=None):
         # The account page links here with ?account=<id>.
         return lookup == "account" or super().lookup_allowed(lookup, value, request)
-
-    # Append-only, for everyone: a mistake is corrected by an adjustment, never an edit.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from common.admin_bases import ServiceWrittenAdmin
 from common.effective import LEAD_TIME
 
 from ..models import (
@@ -14,7 +15,6 @@ from ..models import (
     ConsumerStrike,
     DeadlinePolicy,
 )
-from .base import ServiceWrittenAdmin
 
 # --- policy -----------------------------------------------------------------------------
 

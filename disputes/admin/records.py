@@ -6,6 +6,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from common.admin_bases import ServiceWrittenAdmin
 from deposit_claims.templatetags.ui import money
 
 from ..models import (
@@ -16,7 +17,7 @@ from ..models import (
     Holiday,
     InfoRequest,
 )
-from .base import ReadOnlyInline, ServiceWrittenAdmin
+from .base import ReadOnlyInline
 
 # --- the records the services write -------------------------------------------------------
 
