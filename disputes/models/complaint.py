@@ -144,7 +144,9 @@ class Complaint(ComplaintTransitions, ConcurrentTransitionMixin, models.Model):
     class Meta:
         verbose_name = _("complaint")
         verbose_name_plural = _("complaints")
-        ordering = ["-created_at"]
+        # The number breaks ties of the same instant (bulk imports, one request's batch), so a
+        # consumer's list never shows one complaint on two pages and another on none.
+        ordering = ["-created_at", "-id"]
         # The console's queue order (the deadline that matters now, the newest first among
         # equals) for the whole table, each status, each filter, each store's list; the rest
         # for the consumer's list and the deadline sweep. (On PostgreSQL Django already gives
@@ -174,7 +176,9 @@ class Complaint(ComplaintTransitions, ConcurrentTransitionMixin, models.Model):
                     status__in=["under_review", "awaiting_info", "awaiting_approval"],
                 ),
             ),
-            models.Index(fields=["consumer", "-created_at"], name="complaint_consumer_recent"),
+            models.Index(
+                fields=["consumer", "-created_at", "-id"], name="complaint_consumer_recent"
+            ),
             models.Index(F("merchant"), *QUEUE_ORDER, name="complaint_store_queue"),
             # The store's 12-month figures, counted from the index alone on PostgreSQL.
             models.Index(

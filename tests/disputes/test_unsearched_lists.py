@@ -47,6 +47,25 @@ def test_a_consumers_long_list_is_paged_newest_first_with_its_count(client):
     assert first.context["page"].paginator.num_pages == 2
 
 
+def test_complaints_filed_in_the_same_instant_are_paged_once_each_latest_number_first(
+    client,
+):
+    consumer = ConsumerFactory()
+    complaints = [
+        ComplaintFactory(order=OrderFactory(consumer=consumer)) for _ in range(PAGE_SIZE + 3)
+    ]
+    Complaint.objects.filter(consumer=consumer).update(created_at=timezone.now())
+    client.force_login(consumer)
+
+    first = client.get(reverse("disputes:consumer_complaints"))
+    second = client.get(reverse("disputes:consumer_complaints"), {"page": 2})
+    searched = client.get(reverse("disputes:consumer_complaints"), {"kind": complaints[0].kind})
+
+    latest_first = [complaint.number for complaint in reversed(complaints)]
+    assert _numbers(first) + _numbers(second) == latest_first
+    assert _numbers(searched) == latest_first[:PAGE_SIZE]
+
+
 def test_a_stores_list_is_earliest_deadline_first_none_last(client, store):
     now = timezone.now()
     for hours in (30, None, 5, 50, None, 1):
