@@ -11,6 +11,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
+from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +33,7 @@ from ..selectors import (
     how_to_pay,
     shortfall,
 )
+from ._one_statement import ACCOUNT_COLUMNS, can_write_in_one_statement, write_in_one_statement
 
 TOP_UP_PERIOD = timedelta(days=15)
 MAX_KEY_LENGTH = 200
@@ -211,13 +213,22 @@ class _Operation:
         save_entries(self.account, self.entries)
 
 
-def save_entries(account: DepositAccount, entries: list[LedgerEntry]) -> None:
-    """Write `entries` (posted on the locked `account`, in order) in one INSERT, and the
-    account's new amounts; nothing when there are none."""
+def save_entries(
+    account: DepositAccount, entries: list[LedgerEntry], disbursements: list[Disbursement] = ()
+) -> None:
+    """Write `entries` (posted on the locked `account`, in order) in one INSERT, the
+    account's new amounts, and the `disbursements` that pay out of the entries; on
+    PostgreSQL all in one statement. Nothing when there are no entries."""
     if not entries:
         return
-    LedgerEntry.objects.bulk_create(entries)
-    account.save(update_fields=["balance", "held", "arrears", "updated_at"])
+    using = account._state.db or DEFAULT_DB_ALIAS
+    disbursements = list(disbursements)
+    if can_write_in_one_statement(using, entries, disbursements):
+        write_in_one_statement(account, entries, disbursements, using=using)
+    else:
+        LedgerEntry.objects.using(using).bulk_create(entries)
+        account.save(using=using, update_fields=list(ACCOUNT_COLUMNS))
+        Disbursement.objects.using(using).bulk_create(disbursements)
     log_entries(entries)
 
 

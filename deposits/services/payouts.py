@@ -165,8 +165,7 @@ def _pay_out_all(account: DepositAccount, requests: list[PayoutRequest]) -> list
         if paid.disbursement is not None:
             operations.append(paid)
             disbursements.append(paid.disbursement)
-    save_entries(account, [entry for paid in operations for entry in paid.entries])
-    Disbursement.objects.bulk_create(disbursements)
+    save_entries(account, [entry for paid in operations for entry in paid.entries], disbursements)
     for disbursement in disbursements:
         # bulk_create sends no signal: whoever listens for new payouts (the webhooks)
         # hears of each as if it had been saved alone.

@@ -1,4 +1,10 @@
+from django.db import connection
+
 from deposits.models import DepositAccount, Disbursement, LedgerEntry
+
+# A payout's writes under the deposit's lock (its entries, the account, its disbursement):
+# one statement on PostgreSQL (deposits/services/_one_statement.py), three elsewhere.
+PAYOUT_WRITES = 1 if connection.vendor == "postgresql" else 3
 
 
 def snapshot(account: DepositAccount) -> tuple:

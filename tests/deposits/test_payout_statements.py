@@ -14,16 +14,17 @@ from deposits.destinations import Destination
 from deposits.models import DepositAccount, Disbursement
 from deposits.policy import most_required_under, policy_in_force
 from tests.compiling import compiled_reads, reading
+from tests.deposits.helpers import PAYOUT_WRITES
 from tests.factories import ConsumerFactory
 from webhooks import events as webhook_events
 
 pytestmark = pytest.mark.django_db
 
 D = Decimal
-# The lock, the earlier entries and what the claim holds, the entries, the account, the
-# disbursement, the webhook subscriptions (read once per transaction, webhooks/events.py);
-# and the savepoint around the call, the tests running in a transaction.
-PAYOUT_STATEMENTS = 8
+# The lock, the earlier entries and what the claim holds, the writes, the webhook
+# subscriptions (read once per transaction, webhooks/events.py); and the savepoint around
+# the call and its release, the tests running in a transaction.
+PAYOUT_STATEMENTS = 5 + PAYOUT_WRITES
 
 
 def pay(account, amount, *, key):

@@ -10,6 +10,7 @@ from deposits import services as ledger
 from deposits.policy import most_required_under, policy_in_force
 from disputes.models import Complaint
 from tests.compiling import compiled_reads, reading
+from tests.deposits.helpers import PAYOUT_WRITES
 from tests.disputes.test_review import (
     account_of,
     decide,
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.django_db
 # subscriptions (read once per transaction, webhooks/events.py); and the savepoint around
 # the call, the tests running in a transaction (the payout, a step of the decision's
 # transaction, has none of its own).
-DECISION_STATEMENTS = 18
+DECISION_STATEMENTS = 15 + PAYOUT_WRITES
 # What a decision reads of its own, each read compiled once per process (common.prepared).
 DECISION_TABLES = (
     "auth_group",
