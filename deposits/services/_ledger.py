@@ -171,8 +171,9 @@ def _earlier_entries(key: str, digest: str) -> list[LedgerEntry] | None:
 class _Operation:
     """The entries one service call posts; each moves the locked account's amounts.
 
-    Entries are written together, with the account, by `save_account()`: one INSERT for
-    all of them, while the account's lock is held.
+    Entries are written together, with the account, by `save_account()` while the
+    account's lock is held: one INSERT for all of them, and on PostgreSQL one statement
+    with the account's UPDATE (`save_entries`).
     """
 
     def __init__(self, account, *, key, digest, reference="", actor=None, memo=""):
