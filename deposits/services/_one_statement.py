@@ -61,6 +61,8 @@ def write_in_one_statement(
         )
         parts.append(f"paid AS ({paid_sql})")
         params += paid_params
+    # The keys of one INSERT rise in the order of its VALUES (the sequence is drawn row by
+    # row): sorted, they are the instances' in order, as `bulk_create` too relies on.
     rows = _run(
         f"WITH {', '.join(parts)} "  # noqa: S608 - names from the models, values as parameters
         "SELECT 0, id FROM account UNION ALL SELECT 1, id FROM entries"
