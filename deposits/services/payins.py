@@ -180,8 +180,12 @@ def hold_many(*, requests: list[HoldRequest], actor=None) -> list:
         LedgerEntry.objects.bulk_create(posted)
         log_entries(posted)
         touched = {entry.account_id for entry in posted}
-        update_rows(DepositAccount, "held", {pk: accounts[pk].held for pk in touched})
-        DepositAccount.objects.filter(pk__in=touched).update(updated_at=timezone.now())
+        update_rows(
+            DepositAccount,
+            "held",
+            {pk: accounts[pk].held for pk in touched},
+            also={"updated_at": timezone.now()},
+        )
         pagecache.bump(*{pagecache.store_scope(accounts[pk].merchant_id) for pk in touched})
     return results
 

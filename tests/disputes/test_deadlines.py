@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from deposits.models import LedgerEntry
+from deposits.models import DepositAccount, LedgerEntry
 from disputes import services
 from disputes.deadlines import process_due_complaints
 from disputes.models import Complaint, Notification, Offer
@@ -163,16 +163,18 @@ def test_the_silent_merchants_escalated_in_one_run_are_written_in_one_update(
 ):
     another = file(order=second_order, claimed_amount=Decimal("150.00"))
     now = max(complaint.due_at, another.due_at)
+    account = DepositAccount.objects.get(merchant=complaint.merchant)
 
     with CaptureQueriesContext(connection) as queries:
         process_due_complaints(now)
 
-    complaint_updates = [
-        q["sql"]
-        for q in queries.captured_queries
-        if q["sql"].startswith('UPDATE "disputes_complaint"')
-    ]
-    assert len(complaint_updates) == 1
+    def updates_of(table):
+        return [q for q in queries.captured_queries if q["sql"].startswith(f'UPDATE "{table}"')]
+
+    assert len(updates_of("disputes_complaint")) == 1
+    # The deposit's holds and the moment they changed: one statement.
+    assert len(updates_of("deposits_depositaccount")) == 1
+    assert DepositAccount.objects.get(pk=account.pk).updated_at > account.updated_at
     for escalated, held in ((_reload(complaint), "199.00"), (_reload(another), "150.00")):
         assert escalated.status == Complaint.Status.UNDER_REVIEW
         assert escalated.escalated_by_system
