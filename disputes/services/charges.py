@@ -12,6 +12,7 @@ from common.db import insert_rows
 from common.fsmlog import collected_logs
 from common.recorded_text import recorded
 from deposits import services as ledger
+from webhooks import events as webhook_events
 
 from ..models import ZERO, Complaint
 from ..notifications import notify_many
@@ -37,6 +38,7 @@ def charge_deposits(*, complaints: list[Complaint], now: datetime) -> list[Compl
     if not due:
         return []
     appeal_until = _appeal_until(now)
+    webhook_events.read_ahead_stores({c.merchant_id for c in due})
     with collected_logs() as logs:
         for complaint in due:
             complaint.charge_deposit(appeal_until=appeal_until, description=recorded(CHARGED))

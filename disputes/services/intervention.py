@@ -17,6 +17,7 @@ from common.recorded_text import recorded
 from deposit_claims.templatetags.ui import money
 from deposits import services as ledger
 from deposits.models import DepositAccount
+from webhooks import events as webhook_events
 
 from .. import selectors
 from ..models import (
@@ -115,6 +116,7 @@ def escalate_silent_merchants(*, complaints: list[Complaint], now: datetime) -> 
         return []
     decision_due_at = selectors.decision_due(now)
     description = recorded(gettext_noop("The merchant did not answer in time"))
+    webhook_events.read_ahead_stores({c.merchant_id for c in due})
     with collected_logs() as logs:
         for complaint in due:
             complaint.escalate(

@@ -4,7 +4,9 @@ the subscriptions whose client may see them."""
 from datetime import UTC, timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from disputes import services as disputes
 from disputes.models import Complaint
@@ -214,6 +216,74 @@ def test_without_subscriptions_a_transaction_pays_one_query(
             events.complaint_event(EventType.COMPLAINT_DECIDED, complaint)
             events.record(EventType.PAYOUT_SENT, data={}, ordering_key="disbursement:1")
     assert not Event.objects.exists()
+
+
+def test_a_batch_over_several_stores_reads_their_subscriptions_in_one_query(
+    superuser, store, complaint, django_assert_num_queries
+):
+    from tests.factories import ComplaintFactory
+    from webhooks import events
+
+    elsewhere = ComplaintFactory()
+    unsubscribed = ComplaintFactory()
+    to_store, _ = subscribe(superuser, store_client(superuser, store.merchant))
+    to_other, _ = subscribe(superuser, store_client(superuser, elsewhere.merchant, name="B"))
+    stores = {c.merchant_id for c in (complaint, elsewhere, unsubscribed)}
+    with transaction.atomic():
+        events.forget_subscriptions()
+        with django_assert_num_queries(1 + 2 + 2):  # the read; two events and their deliveries
+            events.read_ahead_stores(stores)
+            for each in (complaint, elsewhere, unsubscribed):
+                events.complaint_event(EventType.COMPLAINT_REMINDER, each)
+
+    assert [e.data["complaint"] for e in events_to(to_store, EventType.COMPLAINT_REMINDER)] == [
+        complaint.number
+    ]
+    assert [e.data["complaint"] for e in events_to(to_other, EventType.COMPLAINT_REMINDER)] == [
+        elsewhere.number
+    ]
+
+
+def test_a_silent_merchants_batch_over_several_stores_reads_subscriptions_once(superuser):
+    from disputes.deadlines import process_due_complaints
+    from tests.factories import ComplaintFactory
+
+    silent = [ComplaintFactory() for _ in range(3)]
+    for each in silent:
+        subscribe(superuser, store_client(superuser, each.merchant, name=f"ERP {each.merchant.pk}"))
+    Complaint.objects.update(due_at=timezone.now() - timedelta(seconds=1))
+
+    with CaptureQueriesContext(connection) as queries:
+        process_due_complaints(timezone.now())
+
+    reads = [q for q in queries.captured_queries if 'FROM "webhooks_subscription"' in q["sql"]]
+    assert len(reads) == 1
+    escalated = Event.objects.filter(type=EventType.COMPLAINT_STATUS_CHANGED)
+    assert sorted(e.data["complaint"] for e in escalated) == sorted(c.number for c in silent)
+
+
+def test_a_charging_batch_over_several_stores_reads_subscriptions_once(
+    superuser, store, other_store
+):
+    from disputes.deadlines import process_due_complaints
+    from tests.disputes.test_charging_deposits import awaiting_payment, lapsed
+    from webhooks import events
+
+    to_payments, _ = subscribe(superuser, payment_client(superuser))
+    for each in (store, other_store):
+        subscribe(superuser, store_client(superuser, each.merchant, name=f"ERP {each.merchant.pk}"))
+    storm = awaiting_payment(store, 2) + awaiting_payment(other_store, 2)
+    # As in the sweep's own transaction: nothing read yet (the test's one transaction read
+    # them while deciding).
+    events.forget_subscriptions()
+
+    with CaptureQueriesContext(connection) as queries:
+        process_due_complaints(lapsed(storm))
+
+    reads = [q for q in queries.captured_queries if 'FROM "webhooks_subscription"' in q["sql"]]
+    assert len(reads) == 1
+    payouts = events_to(to_payments, EventType.PAYOUT_AWAITING_ACCOUNT)
+    assert len(payouts) == 4
 
 
 def test_each_payout_of_a_deadline_storm_reaches_the_payment_system(superuser, store):
