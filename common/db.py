@@ -175,8 +175,9 @@ _PLAIN_VALUES = frozenset({str, int, bool, type(None)})
 
 def _column_reader(field, now):
     """How insert_rows reads one column of a row, ready for the database: a value the row
-    gives, prepared by the field unless the driver takes it as it is; else the default,
-    prepared once for the batch unless it is a callable other than `timezone.now`."""
+    gives, prepared by the field unless the driver takes it as it is; else the default
+    (NULL or empty for a field without one), prepared once for the batch unless it is a
+    callable other than `timezone.now`."""
     name = field.attname
     stamped = (
         field.default is timezone.now
@@ -192,7 +193,7 @@ def _column_reader(field, now):
             return value
         return field.get_db_prep_save(value, connection)
 
-    if stamped or not callable(field.default):
+    if stamped or not field.has_default() or not callable(field.default):
         default = prepared(now if stamped else field.get_default())
         return lambda row: prepared(row[name]) if name in row else default
     return lambda row: prepared(row[name] if name in row else field.get_default())

@@ -88,3 +88,20 @@ def test_a_row_the_database_refuses_fails_as_djangos_integrity_error_and_writes_
         insert_rows(OutboundMessage, [good, sent_and_given_up])
 
     assert not OutboundMessage.objects.exists()
+
+
+def test_a_column_no_row_gives_and_without_a_default_is_prepared_once_per_batch(monkeypatch):
+    sent_at = OutboundMessage._meta.get_field("sent_at")
+    prepared = []
+    original = sent_at.get_db_prep_save
+    monkeypatch.setattr(
+        sent_at, "get_db_prep_save", lambda *args, **kw: prepared.append(1) or original(*args, **kw)
+    )
+
+    insert_rows(
+        OutboundMessage,
+        [{"channel": "sms", "recipient": f"1380000000{i}", "body": "x"} for i in range(10)],
+    )
+
+    assert len(prepared) == 1
+    assert set(OutboundMessage.objects.values_list("sent_at", flat=True)) == {None}
