@@ -203,9 +203,12 @@ def _display_params(params: dict) -> dict:
     shown = dict(params)
     for key in ("due",):
         if shown.get(key):
-            moment = timezone.localtime(datetime.fromisoformat(shown[key]))
-            shown[key] = date_format(moment, "DATETIME_FORMAT")
+            shown[key] = _local_time(shown[key])
     return shown
+
+
+def _local_time(stored: str) -> str:
+    return date_format(timezone.localtime(datetime.fromisoformat(stored)), "DATETIME_FORMAT")
 
 
 @dataclass(frozen=True)
@@ -228,8 +231,7 @@ def notify(*, users, complaint, event: str, url: str, **params) -> None:
 def notify_many(notices: list[Notice]) -> None:
     """Several notices in one INSERT, their e-mails and text messages queued in one more."""
     rows, messages = [], []
-    # Both parties of a complaint are told the same text; each is rendered once a language.
-    texts = {}
+    rendered = {}
     for notice in notices:
         users = [u for u in notice.users if u is not None and getattr(u, "pk", None)]
         params = {
@@ -247,7 +249,7 @@ def notify_many(notices: list[Notice]) -> None:
             for user in users
         )
         for user in users:
-            messages.extend(_messages_to(user, notice.event, params, notice.url, texts))
+            messages.extend(_messages_to(user, notice.event, params, notice.url, rendered))
     if rows:
         insert_rows(Notification, rows)
         pagecache.bump(*{pagecache.reader_scope(row["user_id"]) for row in rows})
@@ -261,12 +263,12 @@ def _storable(value):
     return str(value)
 
 
-def _messages_to(user, event: str, params: dict, url: str, texts: dict) -> list[tuple]:
+def _messages_to(user, event: str, params: dict, url: str, rendered: dict) -> list[tuple]:
     addresses = {EMAIL: user.email_address, SMS: user.mobile}
     wanted = [channel for channel in channels_of(user) if sends(user, event, channel)]
     if not wanted:
         return []
-    subject, email_body, sms_body = _texts(event, params, url, user.message_language, texts)
+    subject, email_body, sms_body = _texts(event, params, url, user.message_language, rendered)
     return [
         (EMAIL, addresses[EMAIL], subject, email_body)
         if channel == EMAIL
@@ -275,17 +277,34 @@ def _messages_to(user, event: str, params: dict, url: str, texts: dict) -> list[
     ]
 
 
-def _texts(event: str, params: dict, url: str, language: str, texts: dict) -> tuple:
-    """A notice's e-mail subject, e-mail body and text message in `language`; `texts`
-    keeps what was rendered already."""
-    key = (language, event, url, *params.items())
-    if key not in texts:
-        link = f"{settings.SITE_URL}{url}"
+def _texts(event: str, params: dict, url: str, language: str, rendered: dict) -> tuple:
+    """A notice's e-mail subject, e-mail body and text message in `language`. A batch
+    translates each event's wording once a language and formats each time once; per
+    notice only its values are filled in (`rendered` keeps what was translated)."""
+    subject, wording, sms = _wording(event, language, rendered)
+    if params.get("due"):
+        params = {**params, "due": _local_time_in(params["due"], language, rendered)}
+    text = wording % params if wording is not None else event
+    link = f"{settings.SITE_URL}{url}"
+    return subject % params, f"{text}\n\n{link}\n", sms % {"text": text, "link": link}
+
+
+def _wording(event: str, language: str, rendered: dict) -> tuple:
+    key = ("wording", language, event)
+    if key not in rendered:
+        template = EVENTS.get(event)
         with translation.override(language):
-            text = render_event(event, params)
-            texts[key] = (
-                str(_("[Deposit Claims] %(number)s")) % params,
-                f"{text}\n\n{link}\n",
-                str(_("[Deposit Claims] %(text)s %(link)s")) % {"text": text, "link": link},
+            rendered[key] = (
+                str(_("[Deposit Claims] %(number)s")),
+                str(template) if template is not None else None,
+                str(_("[Deposit Claims] %(text)s %(link)s")),
             )
-    return texts[key]
+    return rendered[key]
+
+
+def _local_time_in(stored: str, language: str, rendered: dict) -> str:
+    key = ("due", language, stored)
+    if key not in rendered:
+        with translation.override(language):
+            rendered[key] = _local_time(stored)
+    return rendered[key]

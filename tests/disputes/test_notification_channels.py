@@ -1,18 +1,25 @@
 """Each notice reaches each person in their language, on the channels they chose."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from deposits import services as ledger
 from disputes import notifications, services
 from disputes.notifications import TOPICS
 from outbox import sms
 from outbox.services import deliver_due
-from tests.factories import ConsumerFactory, DepositAccountFactory, MerchantMemberFactory
+from tests.factories import (
+    ComplaintFactory,
+    ConsumerFactory,
+    DepositAccountFactory,
+    MerchantMemberFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -156,3 +163,28 @@ def test_deposit_notices_reach_the_store_in_each_person_s_language(language, exp
     assert expected in notice.subject
     # Staff not granted the deposit are not told about it.
     assert [to for to, _body in sms.outbox] == [mobile.username]
+
+
+def test_a_batch_of_notices_tells_each_reader_their_own_complaint_and_time_in_their_language():
+    english, chinese = ConsumerFactory(language="en"), ConsumerFactory(language="zh-hans")
+    first, second = ComplaintFactory(), ComplaintFactory()
+    due = timezone.now() + timedelta(days=2)
+
+    notifications.notify_many(
+        [
+            notifications.Notice(
+                [english, chinese], complaint, "reminder", f"/c/{complaint.number}/", {"due": due}
+            )
+            for complaint in (first, second)
+        ]
+    )
+    deliver_due()
+
+    for reader, language, wording in ((english, "en", "Reminder"), (chinese, "zh-hans", "提醒")):
+        with translation.override(language):
+            shown_due = date_format(timezone.localtime(due), "DATETIME_FORMAT")
+        for complaint, message in zip((first, second), _mail_to(reader.email), strict=True):
+            assert complaint.number in message.subject
+            assert wording in message.body and complaint.number in message.body
+            assert shown_due in message.body
+            assert f"/c/{complaint.number}/" in message.body
