@@ -252,10 +252,15 @@ def _store_files(
     return stored
 
 
+def _likely_award(complaint: Complaint):
+    """What a complaint is likely to be awarded: the claim, at most the suggestion."""
+    return min(complaint.claimed_amount, complaint.suggested_amount)
+
+
 def _hold_likely_award(complaint: Complaint, actor, occasion: str) -> None:
-    """Freeze the likely award (the claim, at most the suggestion) up to what is available."""
+    """Freeze the likely award up to what is available."""
     account = _account(complaint)
-    likely = min(complaint.claimed_amount, complaint.suggested_amount)
+    likely = _likely_award(complaint)
     ledger.hold(
         account=account,
         amount=likely,

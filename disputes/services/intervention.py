@@ -39,6 +39,7 @@ from ._common import (
     _check_grants,
     _consumer_url,
     _hold_likely_award,
+    _likely_award,
     _lock,
     _log_actor,
     _merchant_url,
@@ -107,9 +108,9 @@ def escalate_silent_merchants(*, complaints: list[Complaint], now: datetime) -> 
     complaints' row locks in its transaction; a complaint that may not escalate now is left
     as it is. Returns the escalated ones.
 
-    The holds come last, so a busy store's deposit stays locked only for them, the one
-    update of the rows and the commit (common.db): nothing written before depends on what
-    the deposit could hold.
+    The holds come last, so a busy store's deposit stays locked only for them and the
+    commit: the rows are written first as holding each its likely award, and written again
+    only where the deposit could not cover it.
     """
     due = [c for c in complaints if has_transition_perm(c.as_of(now).escalate, SYSTEM)]
     if not due:
@@ -126,13 +127,13 @@ def escalate_silent_merchants(*, complaints: list[Complaint], now: datetime) -> 
     pagecache.bump_complaints(due)
     members = _merchant_users_of(due)
     notify_many(_notices_to_both_of_each(due, "escalated_silent", members))
-    _hold_likely_awards(due)
+    likely = {c.pk: _likely_award(c) for c in due}
     # The rows (all locked by the caller) in one statement: what each holds, and what every
     # one of them becomes.
     update_rows(
         Complaint,
         "held_amount",
-        {c.pk: c.held_amount for c in due},
+        likely,
         also={
             "status": Complaint.Status.UNDER_REVIEW,
             "escalated_at": now,
@@ -141,6 +142,13 @@ def escalate_silent_merchants(*, complaints: list[Complaint], now: datetime) -> 
             "due_at": decision_due_at,
             "updated_at": now,
         },
+    )
+    _hold_likely_awards(due)
+    # A deposit short of some likely awards held less for them: only those rows again.
+    update_rows(
+        Complaint,
+        "held_amount",
+        {c.pk: c.held_amount for c in due if c.held_amount != likely[c.pk]},
     )
     return due
 
@@ -161,7 +169,7 @@ def _hold_likely_awards(complaints: list[Complaint]) -> None:
             ledger.HoldRequest(
                 account_id=accounts[c.merchant_id],
                 reference=c.ledger_reference,
-                amount=min(c.claimed_amount, c.suggested_amount),
+                amount=_likely_award(c),
                 idempotency_key=f"{c.ledger_reference}:hold:escalation",
             )
             for c in complaints

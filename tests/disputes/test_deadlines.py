@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from deposits import services as ledger
 from deposits.models import DepositAccount, LedgerEntry
 from disputes import services
 from disputes.deadlines import process_due_complaints
@@ -156,6 +157,31 @@ def test_a_complaint_that_cannot_move_is_left_for_a_person_and_the_rest_go_on(
     process_due_complaints(timezone.now())
     assert _reload(other).status == Complaint.Status.UNDER_REVIEW
     assert _reload(stuck).status == Complaint.Status.NEGOTIATING
+
+
+def test_a_deposit_short_of_the_likely_awards_holds_what_it_has_and_each_row_says_so(
+    complaint, file, second_order, store
+):
+    another = file(order=second_order, claimed_amount=Decimal("150.00"))
+    account = DepositAccount.objects.get(merchant=store.merchant)
+    ledger.hold(
+        account=account, amount=Decimal("49700.00"), reference="other", idempotency_key="other"
+    )
+
+    process_due_complaints(max(complaint.due_at, another.due_at))
+
+    # The older complaint's ¥199 first, then the ¥101 left of the ¥300 for the other.
+    held = {c.pk: _reload(c).held_amount for c in (complaint, another)}
+    assert held == {complaint.pk: Decimal("199.00"), another.pk: Decimal("101.00")}
+    assert {
+        e.reference: e.held_delta
+        for e in LedgerEntry.objects.filter(kind="hold").exclude(reference="other")
+    } == {
+        complaint.ledger_reference: Decimal("199.00"),
+        another.ledger_reference: Decimal("101.00"),
+    }
+    assert DepositAccount.objects.get(pk=account.pk).available == Decimal("0.00")
+    assert_ledger_balanced()
 
 
 def test_the_silent_merchants_escalated_in_one_run_are_written_in_one_update(
