@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common import pagecache
-from common.db import atomic_service, update_rows
+from common.db import atomic_service, insert_objects, update_rows
 from merchants.models import Merchant
 
 from ..models import DepositAccount, LedgerEntry
@@ -177,7 +177,8 @@ def hold_many(*, requests: list[HoldRequest], actor=None) -> list:
         posted.append(entry)
         results.append(entry)
     if posted:
-        LedgerEntry.objects.bulk_create(posted)
+        # Keys drawn under the deposit's lock rise in the order its entries were posted.
+        insert_objects(posted)
         log_entries(posted)
         touched = {entry.account_id for entry in posted}
         update_rows(

@@ -1,16 +1,19 @@
-"""insert_rows writes what bulk_create would have written, in one statement on either database."""
+"""insert_rows and insert_objects write what bulk_create would have written, in one statement
+(with one more for the keys) on either database."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from common.db import insert_rows
+from common.db import insert_objects, insert_rows
+from deposits.models import LedgerEntry
 from disputes.models import Notification
 from outbox.models import OutboundMessage
-from tests.factories import ComplaintFactory, UserFactory
+from tests.factories import ComplaintFactory, DepositAccountFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -105,3 +108,59 @@ def test_a_column_no_row_gives_and_without_a_default_is_prepared_once_per_batch(
 
     assert len(prepared) == 1
     assert set(OutboundMessage.objects.values_list("sent_at", flat=True)) == {None}
+
+
+def test_objects_inserted_together_read_back_as_bulk_create_writes_them_with_rising_keys():
+    account = DepositAccountFactory(paid_in=Decimal("100.00"))
+
+    def holds(prefix):
+        return [
+            LedgerEntry(
+                account=account,
+                kind=LedgerEntry.Kind.HOLD,
+                held_delta=Decimal(f"{n}.50"),
+                balance_after=Decimal("100.00"),
+                held_after=Decimal(f"{n}.50"),
+                arrears_after=Decimal("0.00"),
+                reference=f"TS{n}",
+                idempotency_key=f"{prefix}-{n}",
+                operation_key=f"{prefix}-{n}",
+            )
+            for n in range(3)
+        ]
+
+    by_orm, together = holds("orm"), holds("together")
+    LedgerEntry.objects.bulk_create(by_orm)
+    with CaptureQueriesContext(connection) as queries:
+        insert_objects(together)
+
+    assert len(queries) == (2 if connection.vendor == "postgresql" else 1)
+    keys = [entry.pk for entry in together]
+    assert keys == sorted(keys) and keys[0] > by_orm[-1].pk
+    assert not any(entry._state.adding for entry in together)
+    stored = {e.pk: e for e in LedgerEntry.objects.filter(pk__in=keys)}
+    for mine, theirs in zip(together, by_orm, strict=True):
+        assert stored[mine.pk].created_at == mine.created_at
+        told_apart = {"idempotency_key": "", "operation_key": "", "created_at": None}
+        assert {**_as_stored(stored[mine.pk]), **told_apart} == {
+            **_as_stored(theirs),
+            **told_apart,
+        }
+
+
+def test_a_batch_of_objects_the_database_refuses_writes_nothing():
+    account = DepositAccountFactory(paid_in=Decimal("100.00"))
+    overdrawn = LedgerEntry(
+        account=account,
+        kind=LedgerEntry.Kind.HOLD,
+        held_delta=Decimal("200.00"),
+        balance_after=Decimal("100.00"),
+        held_after=Decimal("200.00"),
+        arrears_after=Decimal("0.00"),
+        idempotency_key="overdrawn",
+    )
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_objects([overdrawn])
+
+    assert not LedgerEntry.objects.filter(idempotency_key="overdrawn").exists()

@@ -110,6 +110,31 @@ def test_holds_racing_for_the_last_yuan_never_overdraw(account):
     assert sum(entry.held_delta for entry in entries) == D("50000.00")
 
 
+def test_batches_of_holds_at_once_on_one_deposit_keep_its_ledger_in_order(account):
+    """Each batch's entries take their keys under the deposit's lock: read in key order,
+    every entry follows from the one before it, whichever batch wrote it."""
+
+    def hold_a_batch(index):
+        with transaction.atomic():
+            return services.hold_many(
+                requests=[
+                    services.HoldRequest(account.pk, f"TS{index}-{n}", D("900"), f"h{index}-{n}")
+                    for n in range(10)
+                ]
+            )
+
+    entries = [e for batch in run_at_once(hold_a_batch) for e in batch if e is not None]
+
+    account.refresh_from_db()
+    assert account.held == account.balance == D("50000.00")
+    assert sum(entry.held_delta for entry in entries) == D("50000.00")
+    held = D("0")
+    for entry in LedgerEntry.objects.filter(account=account, kind="hold").order_by("id"):
+        held += entry.held_delta
+        assert entry.held_after == held
+    assert audit_deposits()[0] == []
+
+
 def test_an_error_after_the_ledger_write_leaves_nothing_behind(account, monkeypatch, mailoutbox):
     def fail_after_writing(_account, **_kwargs):
         raise RuntimeError("the process died after the ledger write")
