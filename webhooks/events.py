@@ -16,6 +16,7 @@ The subscriptions are read once per transaction (per store), never across transa
 transaction touching one store's complaint, payout and deposit pays one query in all.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -169,8 +170,11 @@ def read_ahead_stores(merchant_ids) -> None:
             read_ahead(merchant_id)
         return
     found = _subscribers_from(_active(Q(client__merchant_id__in=unread) | _pays_out()))
+    by_store = defaultdict(list)
+    for subscriber in found:
+        by_store[subscriber.merchant_id].append(subscriber)
     for merchant_id in unread:
-        state.by_store[merchant_id] = [s for s in found if s.merchant_id == merchant_id]
+        state.by_store[merchant_id] = by_store[merchant_id]
     state.payout_subscribers = [s for s in found if Scope.DISBURSEMENTS_WRITE in s.scopes]
 
 
