@@ -2,15 +2,23 @@
 the subscriptions whose client may see them."""
 
 from datetime import UTC, timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from deposits import services as ledger
+from deposits.models import DepositAccount, Disbursement
 from disputes import services as disputes
+from disputes.deadlines import process_due_complaints
 from disputes.models import Complaint
+from tests.deposits.test_services import pay
+from tests.disputes.test_charging_deposits import awaiting_payment, lapsed
 from tests.disputes.test_review import decide, escalate, reviewer_user, under_review
+from tests.factories import ComplaintFactory, FinanceUserFactory
+from webhooks import events, services
 from webhooks.models import Delivery, Event, EventType
 
 from .conftest import payment_client, store_client, subscribe
@@ -71,7 +79,6 @@ def test_a_client_of_one_store_hears_nothing_of_another(
 
 
 def test_inactive_subscriptions_and_clients_get_nothing(superuser, store, complaint, consumer):
-    from webhooks import services
 
     off, _ = subscribe(superuser, store_client(superuser, store.merchant))
     services.disable_subscription(actor=superuser, subscription=off)
@@ -118,9 +125,6 @@ def test_a_decision_tells_the_store_and_the_payment_system_what_each_may_see(
 
 
 def test_payout_status_changes_reach_the_payment_system(superuser, store, complaint, consumer):
-    from deposits import services as ledger
-    from deposits.models import Disbursement
-    from tests.factories import FinanceUserFactory
 
     to_payments, _ = subscribe(superuser, payment_client(superuser))
     reviewer = reviewer_user()
@@ -157,11 +161,6 @@ def test_a_reminder_is_an_event_of_the_complaint(superuser, store, complaint):
 
 
 def test_deposit_notices_reach_the_stores_client(superuser, store):
-    from decimal import Decimal
-
-    from deposits import services as ledger
-    from deposits.models import DepositAccount
-    from tests.deposits.test_services import pay
 
     subscription, _ = subscribe(superuser, store_client(superuser, store.merchant))
     account = DepositAccount.objects.get(merchant=store.merchant)
@@ -193,7 +192,6 @@ def test_one_query_finds_the_subscriptions_of_a_transaction(
     superuser, store, complaint, consumer, django_assert_num_queries
 ):
     """Only the first event of a transaction reads the subscriptions; the others use them."""
-    from webhooks import events
 
     subscribe(superuser, store_client(superuser, store.merchant))
     subscribe(superuser, payment_client(superuser))
@@ -207,7 +205,6 @@ def test_one_query_finds_the_subscriptions_of_a_transaction(
 def test_without_subscriptions_a_transaction_pays_one_query(
     store, complaint, django_assert_num_queries
 ):
-    from webhooks import events
 
     with transaction.atomic():
         events.forget_subscriptions()
@@ -221,8 +218,6 @@ def test_without_subscriptions_a_transaction_pays_one_query(
 def test_a_batch_over_several_stores_reads_their_subscriptions_in_one_query(
     superuser, store, complaint, django_assert_num_queries
 ):
-    from tests.factories import ComplaintFactory
-    from webhooks import events
 
     elsewhere = ComplaintFactory()
     unsubscribed = ComplaintFactory()
@@ -245,8 +240,6 @@ def test_a_batch_over_several_stores_reads_their_subscriptions_in_one_query(
 
 
 def test_a_silent_merchants_batch_over_several_stores_reads_subscriptions_once(superuser):
-    from disputes.deadlines import process_due_complaints
-    from tests.factories import ComplaintFactory
 
     silent = [ComplaintFactory() for _ in range(3)]
     for each in silent:
@@ -265,9 +258,6 @@ def test_a_silent_merchants_batch_over_several_stores_reads_subscriptions_once(s
 def test_a_charging_batch_over_several_stores_reads_subscriptions_once(
     superuser, store, other_store
 ):
-    from disputes.deadlines import process_due_complaints
-    from tests.disputes.test_charging_deposits import awaiting_payment, lapsed
-    from webhooks import events
 
     to_payments, _ = subscribe(superuser, payment_client(superuser))
     for each in (store, other_store):
@@ -287,9 +277,6 @@ def test_a_charging_batch_over_several_stores_reads_subscriptions_once(
 
 
 def test_each_payout_of_a_deadline_storm_reaches_the_payment_system(superuser, store):
-    from deposits.models import Disbursement
-    from disputes.deadlines import process_due_complaints
-    from tests.disputes.test_charging_deposits import awaiting_payment, lapsed
 
     to_payments, _ = subscribe(superuser, payment_client(superuser))
     to_store, _ = subscribe(superuser, store_client(superuser, store.merchant))
