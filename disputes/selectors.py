@@ -237,8 +237,16 @@ def _ids_or_subquery(queryset):
 
 
 # What the parties' lists show of a complaint (disputes/complaint_table.html) and sort by.
-def messages_visible_to_parties(complaint) -> QuerySet[Message]:
-    return complaint.messages.filter(internal=False).select_related("author")
+# Read on every page of a complaint: compiled once.
+_MESSAGES_TO_PARTIES = PreparedRead(
+    lambda pk: Message.objects.filter(complaint_id=pk, internal=False).select_related("author")
+)
+
+
+def messages_visible_to_parties(complaint) -> list[Message]:
+    """The complaint's messages both parties see (not the platform's internal notes), oldest
+    first, each with its author."""
+    return _MESSAGES_TO_PARTIES.all(complaint.pk)
 
 
 def order_for_consumer(user, order_number: str) -> Order:

@@ -13,14 +13,32 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
+from django.db.models import BigIntegerField, Value
 from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
 
+from common.prepared import PreparedRead
 from common.recorded_text import readable
 from deposit_claims.templatetags.ui import money
 from merchants.models import MerchantMember
 
 from .models import Complaint, Party
+
+# Every page of a complaint reads its transitions: compiled once. The complaint's content
+# type is joined by name, not passed as an id, which a database's content types may change.
+# The key is a bigint Value: the log's object_id is a positive integer, and Django finds
+# nothing at all for the negative placeholder a prepared read compiles with.
+_TRANSITIONS = PreparedRead(
+    lambda pk: (
+        StateLog.objects.filter(
+            content_type__app_label=Complaint._meta.app_label,
+            content_type__model=Complaint._meta.model_name,
+            object_id=Value(pk, output_field=BigIntegerField()),
+        )
+        .select_related("by")
+        .order_by("timestamp", "pk")
+    )
+)
 
 STEP_LABELS = {
     "accept_claim": _("The merchant accepted the claim"),
@@ -141,8 +159,7 @@ def timeline(complaint: Complaint, *, messages, viewer: str = "consumer") -> lis
             "filed",
         )
     ]
-    logs = StateLog.objects.for_(complaint).select_related("by").order_by("timestamp", "pk")
-    for log in logs:
+    for log in _TRANSITIONS.all(complaint.pk):
         if log.transition in SHOWN_ELSEWHERE:
             continue  # the offer, the question and the decision are shown as cards
         party = (

@@ -111,7 +111,7 @@ def _urls(complaint, viewer) -> dict[str, str]:
 
 def _case_context(request, complaint, step, *, viewer, messages_=None, payout_form=None):
     visible_messages = (
-        list(selectors.messages_visible_to_parties(complaint)) if messages_ is None else messages_
+        selectors.messages_visible_to_parties(complaint) if messages_ is None else messages_
     )
     decision = complaint.final_decision
     consumer_payouts = selectors.consumer_payouts(complaint)
@@ -262,7 +262,7 @@ def _respond_to_appeal(request, complaint):
 
 def _case_file(request, complaint, *, viewer):
     """The whole case as one printable HTML file, for the party's own records."""
-    visible_messages = list(selectors.messages_visible_to_parties(complaint))
+    visible_messages = selectors.messages_visible_to_parties(complaint)
     context = _case_context(request, complaint, None, viewer=viewer, messages_=[])
     people = People(complaint, viewer)
     context.update(
