@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from deposits import selectors as deposit_selectors
@@ -109,6 +110,12 @@ def _urls(complaint, viewer) -> dict[str, str]:
     }
 
 
+def _unbound(form_class):
+    """An empty form, built only if the page shows it: a complaint's page offers a dozen
+    forms, and shows the few its stage and viewer allow."""
+    return SimpleLazyObject(form_class)
+
+
 def _case_context(request, complaint, step, *, viewer, messages_=None, payout_form=None):
     visible_messages = (
         selectors.messages_visible_to_parties(complaint) if messages_ is None else messages_
@@ -125,18 +132,18 @@ def _case_context(request, complaint, step, *, viewer, messages_=None, payout_fo
         "step": step,
         "timeline": timeline(complaint, messages=visible_messages, viewer=viewer),
         "evidence": complaint.evidence.all(),
-        "message_form": MessageForm(),
-        "evidence_form": EvidenceForm(),
-        "info_form": InfoAnswerForm(),
-        "payment_form": PaymentProofForm(),
+        "message_form": _unbound(MessageForm),
+        "evidence_form": _unbound(EvidenceForm),
+        "info_form": _unbound(InfoAnswerForm),
+        "payment_form": _unbound(PaymentProofForm),
         "direct_payment": next_step.direct_payment_of(complaint),
-        "appeal_form": AppealForm(),
-        "appeal_response_form": AppealResponseForm(),
+        "appeal_form": _unbound(AppealForm),
+        "appeal_response_form": _unbound(AppealResponseForm),
         "stages": progress.stages(complaint, consumer_payouts),
-        "decline_form": DeclineOfferForm(),
-        "escalate_form": EscalateForm(),
-        "withdraw_form": WithdrawForm(),
-        "accept_form": AcceptClaimForm(),
+        "decline_form": _unbound(DeclineOfferForm),
+        "escalate_form": _unbound(EscalateForm),
+        "withdraw_form": _unbound(WithdrawForm),
+        "accept_form": _unbound(AcceptClaimForm),
         "decision": decision,
         "appeal": next_step.appeal_of(complaint),
         "payout_status": next_step.payout_status(complaint, decision) if decision else "",

@@ -38,6 +38,7 @@ from ._shared import (
     _run,
     _search,
     _search_variant,
+    _unbound,
 )
 
 RECENT_ORDERS = 5
@@ -110,10 +111,10 @@ def seller_complaint(request, number):
         context = _case_context(
             request, complaint, next_step.for_merchant(complaint, request.user), viewer="merchant"
         )
-        context["refuse_form"] = RefuseForm()
-        context["offer_form"] = OfferForm()
-        context["direct_payment_form"] = DirectPaymentForm(
-            initial={"amount": complaint.settled_amount}
+        context["refuse_form"] = _unbound(RefuseForm)
+        context["offer_form"] = _unbound(OfferForm)
+        context["direct_payment_form"] = _unbound(
+            lambda: DirectPaymentForm(initial={"amount": complaint.settled_amount})
         )
         return render(request, "disputes/complaint_detail.html", context), complaint.due_at
 

@@ -1,11 +1,13 @@
 """What a party's page of a complaint reads besides its case file: the messages both parties
 see and the complaint's transitions, each only this complaint's, and each compiled once per
-process."""
+process; and the forms it builds, only those it shows."""
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.forms import BaseForm
 from django.urls import reverse
 from django.utils import timezone
 from django_fsm_log.models import StateLog
@@ -81,3 +83,24 @@ def test_a_warm_complaint_page_compiles_no_read_of_its_messages_or_transitions(
     assert "请尽快处理。" in shown.content.decode()
     assert "请尽快处理。" in shown_to_store.content.decode()
     assert reading(compiled, "disputes_message", "django_fsm_log_statelog") == []
+
+
+@pytest.mark.parametrize("viewer", ["consumer", "store"])
+def test_a_complaint_page_builds_only_the_forms_its_stage_shows(client, complaint, viewer, store):
+    client.force_login(complaint.consumer if viewer == "consumer" else store.owner)
+    page_name = "disputes:complaint" if viewer == "consumer" else "disputes:seller_complaint"
+    built = []
+    build = BaseForm.__init__
+
+    def recording(form, *args, **kwargs):
+        built.append(type(form).__name__)
+        build(form, *args, **kwargs)
+
+    with mock.patch.object(BaseForm, "__init__", recording):
+        page = client.get(reverse(page_name, args=[complaint.number]))
+
+    assert page.status_code == 200
+    assert 'name="body"' in page.content.decode()
+    assert "MessageForm" in built
+    later_stages = {"AppealForm", "AppealResponseForm", "PaymentProofForm", "InfoAnswerForm"}
+    assert later_stages.isdisjoint(built)
