@@ -5,10 +5,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django_fsm import has_transition_perm
 
+from common.dates import format_moment
 from deposit_claims.templatetags.ui import money
 
 from . import payouts, selectors
@@ -225,7 +225,7 @@ def direct_payment_of(complaint):
 
 
 def _when(moment) -> str:
-    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+    return format_moment(timezone.localtime(moment))
 
 
 ANSWER_INFO = Action("answer-info", _("Answer the platform"), primary=True, needs_form=True)

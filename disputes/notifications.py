@@ -14,10 +14,10 @@ from datetime import datetime
 
 from django.conf import settings
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from common import pagecache
+from common.dates import format_moment
 from common.db import insert_rows
 from outbox.models import OutboundMessage
 from outbox.services import queue_messages
@@ -208,7 +208,7 @@ def _display_params(params: dict) -> dict:
 
 
 def _local_time(stored: str) -> str:
-    return date_format(timezone.localtime(datetime.fromisoformat(stored)), "DATETIME_FORMAT")
+    return format_moment(timezone.localtime(datetime.fromisoformat(stored)))
 
 
 @dataclass(frozen=True)

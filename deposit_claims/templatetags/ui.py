@@ -9,12 +9,13 @@ from django import template
 from django.template.base import render_value_in_context
 from django.template.defaulttags import querystring
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 
 from common import pagecache, recorded_text
+from common.dates import format_moment
 
 register = template.Library()
 register.filter("readable", recorded_text.readable)
@@ -163,11 +164,8 @@ def complaint_rows(context, complaints, url_name):
 def deadline_time_html(moment) -> str:
     """The absolute part of a chip, the same at every view."""
     local = timezone.localtime(moment)
-    return format_html(
-        '<time datetime="{}">{}</time>',
-        local.isoformat(),  # what the "c" format gives, without the format parser
-        formats.date_format(local, "DATETIME_FORMAT"),
-    )
+    # local.isoformat(): what the "c" format gives, without the format parser.
+    return f'<time datetime="{local.isoformat()}">{html.escape(format_moment(local))}</time>'
 
 
 def deadline_chip_html(moment, now, time_html=None) -> str:
