@@ -58,6 +58,15 @@ STATUS_FAMILIES = {
 }
 
 
+@register.filter(expects_localtime=True)
+def moment(value, format_name="DATETIME_FORMAT"):
+    """`{{ when|moment }}`: as `{{ when|date:"DATETIME_FORMAT" }}` writes it
+    (common.dates.format_moment), nothing for no moment."""
+    if value in (None, ""):
+        return ""
+    return format_moment(value, format_name)
+
+
 @register.simple_tag
 def status_badge(complaint):
     """Built in Python: a list renders one per row, and a sub-template each costs more."""

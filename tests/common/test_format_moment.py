@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
+from django.template import engines
 from django.utils import translation
 from django.utils.formats import date_format
 
@@ -47,3 +48,15 @@ def test_a_moment_is_written_in_the_readers_language_and_beijing_time():
     with translation.override("en"):
         assert local_datetime(moment) == "2 Mar 2026, 00:05"
         assert local_datetime(moment + timedelta(days=31)) == "2 Apr 2026, 00:05"
+
+
+def test_the_moment_filter_writes_as_the_date_filter_in_the_pages_time_zone(language):
+    template = engines["django"].from_string(
+        '{% load ui %}{{ when|moment }}|{{ when|date:"DATETIME_FORMAT" }}|{{ none|moment }}|'
+        '{{ when|moment:"SHORT_DATE_FORMAT" }}|{{ when|date:"SHORT_DATE_FORMAT" }}'
+    )
+    for moment in MOMENTS:
+        ours, django_s, nothing, ours_short, django_short = template.render(
+            {"when": moment, "none": None}
+        ).split("|")
+        assert (ours, ours_short, nothing) == (django_s, django_short, "")
