@@ -149,10 +149,7 @@ def insert_rows(model, rows: list[dict], *, keys: list[int] | None = None) -> No
     """
     if not rows:
         return
-    fields = [f for f in model._meta.concrete_fields if not isinstance(f, AutoFieldMixin)]
-    now = timezone.now()
-    readers = [_column_reader(field, now) for field in fields]
-    values = [tuple(read(row) for read in readers) for row in rows]
+    fields, values = _prepared_values(model, rows)
     if keys is not None:
         fields = [model._meta.pk, *fields]
         values = [(key, *row) for key, row in zip(keys, values, strict=True)]
@@ -172,11 +169,25 @@ def insert_rows(model, rows: list[dict], *, keys: list[int] | None = None) -> No
                 copy.write_row(row)
 
 
+def _prepared_values(model, rows: list[dict]) -> tuple[list, list[tuple]]:
+    """The model's columns but its key, and each row's values for them, ready to send."""
+    fields = [f for f in model._meta.concrete_fields if not isinstance(f, AutoFieldMixin)]
+    now = timezone.now()
+    readers = [_column_reader(field, now) for field in fields]
+    return fields, [tuple(read(row) for read in readers) for row in rows]
+
+
+# Up to this many objects, one INSERT that returns their keys costs less than drawing the
+# keys and sending the rows by COPY (two statements).
+INSERTED_AT_ONCE = 10
+
+
 def insert_objects(objects: list) -> None:
     """`bulk_create` of new instances of one model, with their keys set, at the cost of
     `insert_rows` on PostgreSQL: the keys are drawn from the table's sequence first, in one
-    statement, rising in the order of `objects`, and the rows follow by COPY. No signals are
-    sent (bulk_create sends none either)."""
+    statement, rising in the order of `objects`, and the rows follow by COPY; a few objects
+    are one INSERT returning their keys, in the same order. No signals are sent
+    (bulk_create sends none either)."""
     if not objects:
         return
     model = type(objects[0])
@@ -184,20 +195,40 @@ def insert_objects(objects: list) -> None:
         model._default_manager.bulk_create(objects)
         return
     meta = model._meta
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s) ORDER BY 1",
-            [meta.db_table, meta.pk.column, len(objects)],
-        )
-        keys = [key for (key,) in cursor.fetchall()]
     fields = [f for f in meta.concrete_fields if not isinstance(f, AutoFieldMixin)]
-    insert_rows(
-        model, [{f.attname: f.pre_save(obj, True) for f in fields} for obj in objects], keys=keys
-    )
+    rows = [{f.attname: f.pre_save(obj, True) for f in fields} for obj in objects]
+    if len(rows) <= INSERTED_AT_ONCE:
+        keys = _insert_returning_keys(model, rows)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) "
+                "FROM generate_series(1, %s) ORDER BY 1",
+                [meta.db_table, meta.pk.column, len(objects)],
+            )
+            keys = [key for (key,) in cursor.fetchall()]
+        insert_rows(model, rows, keys=keys)
     for obj, key in zip(objects, keys, strict=True):
         obj.pk = key
         obj._state.adding = False
         obj._state.db = connection.alias
+
+
+def _insert_returning_keys(model, rows: list[dict]) -> list[int]:
+    """A few new rows by one INSERT, as bulk_create writes them on PostgreSQL (the keys
+    drawn row by row, returned in the rows' order), without compiling it."""
+    fields, values = _prepared_values(model, rows)
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    holes = ", ".join([f"({', '.join(['%s'] * len(fields))})"] * len(rows))
+    # Only quoted identifiers are formatted in; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608
+        f"VALUES {holes} RETURNING {quote(model._meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for row in values for value in row])
+        return [key for (key,) in cursor.fetchall()]
 
 
 # Columns whose values the database driver takes as they are when they are of these types

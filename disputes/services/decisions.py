@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from common.db import atomic_service
+from common.db import atomic_service, insert_objects
 from common.recorded_text import recorded, recorded_label
 from deposit_claims.templatetags.ui import money
 from webhooks import events as webhook_events
@@ -154,7 +154,7 @@ def decide_complaint(
             params={"suggested": money(suggested_total)},
         )
     needs_approval = total > _policy(now).approval_threshold
-    decision = Decision.objects.create(
+    decision = Decision(
         complaint=complaint,
         outcome=Decision.Outcome.UPHELD,
         reason_code=reason_code,
@@ -166,6 +166,7 @@ def decide_complaint(
         decided_by=actor,
         decided_at=now,
     )
+    insert_objects([decision])
     _rely_on(decision, complaint, evidence)
     lines = [
         AwardLine(
@@ -213,7 +214,7 @@ def _settle_and_pay(complaint, decision, actor, *, lines=None) -> None:
     members = _merchant_users(complaint)
     if complaint.status != Complaint.Status.PAID:
         if lines:
-            AwardLine.objects.bulk_create(lines)
+            insert_objects(lines)
         _announce_decision(complaint, decision, members, amount=decision.total)
         return
     lines = list(decision.lines.all()) if lines is None else lines

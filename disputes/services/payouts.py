@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from common.db import atomic_service, update_rows
+from common.db import atomic_service, insert_objects, update_rows
 from deposit_claims.templatetags.ui import money
 from deposits import services as ledger
 from deposits.models import Disbursement, PayoutAccount
@@ -72,7 +72,7 @@ def _record_paid(lines, result: ledger.PayoutResult) -> None:
 def _save_lines(lines) -> None:
     """Lines a step made are written once, with what they paid; earlier ones are updated."""
     earlier = [line for line in lines if line.pk is not None]
-    AwardLine.objects.bulk_create([line for line in lines if line.pk is None])
+    insert_objects([line for line in lines if line.pk is None])
     update_rows(AwardLine, "paid_amount", {line.pk: line.paid_amount for line in earlier})
     update_rows(AwardLine, "ledger_entry", {line.pk: line.ledger_entry_id for line in earlier})
 

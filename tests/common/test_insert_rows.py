@@ -1,5 +1,5 @@
 """insert_rows and insert_objects write what bulk_create would have written, in one statement
-(with one more for the keys) on either database."""
+(with one more for the keys of several objects) on either database."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -9,9 +9,9 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from common.db import insert_objects, insert_rows
+from common.db import INSERTED_AT_ONCE, insert_objects, insert_rows
 from deposits.models import LedgerEntry
-from disputes.models import Notification
+from disputes.models import Decision, Notification
 from outbox.models import OutboundMessage
 from tests.factories import ComplaintFactory, DepositAccountFactory, UserFactory
 
@@ -110,7 +110,11 @@ def test_a_column_no_row_gives_and_without_a_default_is_prepared_once_per_batch(
     assert set(OutboundMessage.objects.values_list("sent_at", flat=True)) == {None}
 
 
-def test_objects_inserted_together_read_back_as_bulk_create_writes_them_with_rising_keys():
+# A few objects are one INSERT; more are their keys, then COPY, on PostgreSQL.
+@pytest.mark.parametrize(("count", "statements_on_postgresql"), [(3, 1), (INSERTED_AT_ONCE + 1, 2)])
+def test_objects_inserted_together_read_back_as_bulk_create_writes_them_with_rising_keys(
+    count, statements_on_postgresql
+):
     account = DepositAccountFactory(paid_in=Decimal("100.00"))
 
     def holds(prefix):
@@ -126,7 +130,7 @@ def test_objects_inserted_together_read_back_as_bulk_create_writes_them_with_ris
                 idempotency_key=f"{prefix}-{n}",
                 operation_key=f"{prefix}-{n}",
             )
-            for n in range(3)
+            for n in range(count)
         ]
 
     by_orm, together = holds("orm"), holds("together")
@@ -134,7 +138,7 @@ def test_objects_inserted_together_read_back_as_bulk_create_writes_them_with_ris
     with CaptureQueriesContext(connection) as queries:
         insert_objects(together)
 
-    assert len(queries) == (2 if connection.vendor == "postgresql" else 1)
+    assert len(queries) == (statements_on_postgresql if connection.vendor == "postgresql" else 1)
     keys = [entry.pk for entry in together]
     assert keys == sorted(keys) and keys[0] > by_orm[-1].pk
     assert not any(entry._state.adding for entry in together)
@@ -164,3 +168,29 @@ def test_a_batch_of_objects_the_database_refuses_writes_nothing():
         insert_objects([overdrawn])
 
     assert not LedgerEntry.objects.filter(idempotency_key="overdrawn").exists()
+
+
+def test_one_object_is_one_insert_and_reads_back_as_save_writes_it():
+    complaint = ComplaintFactory()
+    reviewer = UserFactory()
+
+    def decision():
+        return Decision(
+            complaint=complaint,
+            outcome=Decision.Outcome.UPHELD,
+            reason_code="rule_broken",
+            reasoning="货不对板。",
+            suggested_total=Decimal("199.00"),
+            decided_by=reviewer,
+            decided_at=timezone.now(),
+        )
+
+    saved, inserted = decision(), decision()
+    saved.save()
+    with CaptureQueriesContext(connection) as queries:
+        insert_objects([inserted])
+
+    assert len(queries) == 1
+    assert inserted.pk > saved.pk and not inserted._state.adding
+    stored = Decision.objects.get(pk=inserted.pk)
+    assert _as_stored(stored) == {**_as_stored(saved), "decided_at": inserted.decided_at}
