@@ -236,7 +236,6 @@ def _ids_or_subquery(queryset):
     return ids if len(ids) <= SEARCH_IDS_AT_MOST else queryset.values("pk")
 
 
-# What the parties' lists show of a complaint (disputes/complaint_table.html) and sort by.
 # Read on every page of a complaint: compiled once.
 _MESSAGES_TO_PARTIES = PreparedRead(
     lambda pk: Message.objects.filter(complaint_id=pk, internal=False).select_related("author")
