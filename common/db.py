@@ -186,7 +186,7 @@ def insert_objects(objects: list) -> None:
     """`bulk_create` of new instances of one model, with their keys set, at the cost of
     `insert_rows` on PostgreSQL: the keys are drawn from the table's sequence first, in one
     statement, rising in the order of `objects`, and the rows follow by COPY; a few objects
-    are one INSERT returning their keys, in the same order. No signals are sent
+    are one INSERT returning their keys, rising in the same order. No signals are sent
     (bulk_create sends none either)."""
     if not objects:
         return
@@ -215,8 +215,9 @@ def insert_objects(objects: list) -> None:
 
 
 def _insert_returning_keys(model, rows: list[dict]) -> list[int]:
-    """A few new rows by one INSERT, as bulk_create writes them on PostgreSQL (the keys
-    drawn row by row, returned in the rows' order), without compiling it."""
+    """A few new rows by one INSERT, without compiling it. The keys are drawn row by row,
+    so they rise in the order of the VALUES; RETURNING promises no order, so they are
+    sorted (as deposits/services/_one_statement.py reads its own)."""
     fields, values = _prepared_values(model, rows)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
@@ -228,7 +229,7 @@ def _insert_returning_keys(model, rows: list[dict]) -> list[int]:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [value for row in values for value in row])
-        return [key for (key,) in cursor.fetchall()]
+        return sorted(key for (key,) in cursor.fetchall())
 
 
 # Columns whose values the database driver takes as they are when they are of these types
